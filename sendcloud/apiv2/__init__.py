@@ -1,0 +1,1 @@
+"""The one place that owns the SendCloud ``/apiv2/`` contract: envelope, parameters, auth, codes."""
