@@ -27,3 +27,24 @@ def other_account(db):
 def english_by_default(settings):
     """Pages render in English unless a test sends another Accept-Language (production default: zh-hans)."""
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def api_user(account):
+    from tests.factories import ApiUserFactory
+
+    return ApiUserFactory(account=account)
+
+
+@pytest.fixture
+def api_client(client, api_user):
+    """Calls ``/apiv2/<path>`` with the api_user's credentials and returns the decoded envelope."""
+    from tests.factories import api_key_for
+
+    def call(path: str, data: dict | None = None, method: str = "post", **extra):
+        payload = {"apiUser": api_user.name, "apiKey": api_key_for(api_user.name), **(data or {})}
+        response = getattr(client, method)(f"/apiv2/{path}", payload, **extra)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return call

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.db import models
+
+from domains.models import Domain
+
+
+class EmailType(models.IntegerChoices):
+    TRIGGER = 0, "trigger"  # 触发: transactional
+    BATCH = 1, "batch"  # 批量: marketing
+
+
+class ApiUser(models.Model):
+    """An API_USER: the credential (with its API_KEY) that sends over the Web API and SMTP."""
+
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_users")
+    name = models.CharField(max_length=64, unique=True)
+    email_type = models.IntegerField(choices=EmailType.choices, default=EmailType.TRIGGER)
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="api_users")
+    is_test = models.BooleanField(default=False)
+    # SHA-256 of the API_KEY: the key has >= 128 random bits, so a fast hash is safe and allows lookup.
+    key_hash = models.CharField(max_length=64)
+    # After "regenerate" the previous key keeps working until previous_key_expires_at (15 minutes).
+    previous_key_hash = models.CharField(max_length=64, blank=True, default="")
+    previous_key_expires_at = models.DateTimeField(null=True, blank=True)
+    open_tracking = models.BooleanField(default=True)
+    click_tracking = models.BooleanField(default=True)
+    unsubscribe_tracking = models.BooleanField(default=True)
+    # Requests a day; None means no daily limit (test API_USERs get 200).
+    daily_quota = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "API_USER"
+
+    def __str__(self) -> str:
+        return self.name
