@@ -36,3 +36,21 @@ class ApiUser(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DailyUsage(models.Model):
+    """Requests one API_USER made on one day (in settings.TIME_ZONE), checked against its daily quota.
+
+    Written only by ``apiusers.services.consume_quota`` with a single conditional upsert, so two
+    concurrent requests can never both take the last unit of quota.
+    """
+
+    api_user = models.ForeignKey(ApiUser, on_delete=models.CASCADE, related_name="daily_usage")
+    day = models.DateField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["api_user", "day"], name="apiusers_dailyusage_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.api_user_id} {self.day}: {self.used}"
