@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 
 from tests.factories import AccountFactory  # noqa: E402
 
-pytest_plugins = ["tests.browser.fixtures"]
+pytest_plugins = ["tests.browser.fixtures", "tests.support.dns"]
 
 
 @pytest.fixture
