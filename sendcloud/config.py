@@ -109,6 +109,15 @@ def port(name: str, default: int) -> int:
     return default if value is None else parse_port(name, value)
 
 
+def positive_int(name: str, default: int) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name}: {value!r} is not a positive whole number")
+    return int(value)
+
+
 def boolean(name: str, default: bool) -> bool:
     value = _raw(name)
     if value is None:

@@ -95,6 +95,15 @@ else:
         }
     }
 EMBEDDED = _database_url is None
+
+# --- delivery -------------------------------------------------------------------------------------
+# Sandbox: every email goes to the built-in inbox (console: 沙箱收件箱) instead of recipients' MX hosts.
+DELIVERY_SANDBOX = config.boolean("DELIVERY_SANDBOX", EMBEDDED)
+DELIVERY_HOSTNAME = config.hostname("DELIVERY_HOSTNAME", f"mta.{PLATFORM_DOMAIN}")  # our EHLO name
+DELIVERY_MAX_AGE_HOURS = config.positive_int("DELIVERY_MAX_AGE_HOURS", 120)  # then a soft bounce is invalid
+DELIVERY_TIMEOUT_SECONDS = config.positive_int("DELIVERY_TIMEOUT_SECONDS", 60)  # per SMTP step
+DELIVERY_LEASE_SECONDS = config.positive_int("DELIVERY_LEASE_SECONDS", 600)  # a claim expires after
+DELIVERY_CONNECTIONS_PER_HOST = config.positive_int("DELIVERY_CONNECTIONS_PER_HOST", 5)  # per worker process
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

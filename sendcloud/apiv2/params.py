@@ -8,7 +8,10 @@ also arrive as repeated keys.  Every parse failure raises ``ApiError`` with the 
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from sendcloud.apiv2.errors import ApiError
@@ -98,3 +101,38 @@ class Params:
         start = self.int("start", default=0, invalid_code=40002, minimum=0)
         limit = self.int("limit", default=100, invalid_code=40004, minimum=0, maximum=100)
         return start, limit
+
+    def date_range(self, *, max_days: int, default_days: int) -> tuple[date, date]:
+        """``days`` (1 = today) or ``startDate`` + ``endDate`` (yyyy-MM-dd), inclusive, in local time.
+
+        Codes: 40006 bad days, 40007 bad startDate, 40008 bad endDate (also when the range is reversed
+        or longer than ``max_days``).
+        """
+        today = timezone.localdate()
+        days = self.int("days", invalid_code=40006, minimum=1)
+        start_text, end_text = self.str("startDate"), self.str("endDate")
+        if days is not None:
+            if days > max_days:
+                raise ApiError(40006, f"days must be at most {max_days}")
+            return today - timedelta(days=days - 1), today
+        if not start_text and not end_text:
+            return today - timedelta(days=default_days - 1), today
+        start = _parse_date(start_text, 40007)
+        end = _parse_date(end_text, 40008) if end_text else today
+        if end < start or (end - start).days + 1 > max_days:
+            raise ApiError(40008, f"the range {start}..{end} must be ordered and at most {max_days} days")
+        return start, end
+
+
+def _parse_date(text: str, code: int) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise ApiError(code, f"{text!r} is not yyyy-MM-dd") from None
+
+
+def format_time(moment: datetime | None) -> str:
+    """SendCloud's timestamp format, ``yyyy-MM-dd HH:mm:ss`` in UTC+08:00; "" when absent."""
+    if moment is None:
+        return ""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
