@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('apiusers', '0003_sender_and_unsubscribe_page'),
+        ('apiusers', '0001_initial'),
         ('templates_app', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
