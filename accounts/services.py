@@ -17,6 +17,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from apiusers.services import create_test_credentials
 
 
 class AccountError(Exception):
@@ -43,9 +44,16 @@ def _validated_password(password: str, email: str) -> None:
 
 @transaction.atomic
 def create_account(*, email: str, password: str, active: bool, language: str = "") -> User:
+    """Create an account with its test domain and test API_USER (product.md §1).
+
+    The test API_USER's API_KEY exists in clear only now: it is attached to the returned user as
+    ``test_api_key`` (never stored) so that ``createaccount`` can print it once.
+    """
     email = _validated_email(email)
     _validated_password(password, email)
     user = User.objects.create_user(email, password, is_active=active, language=language)
+    test_api_user, user.test_api_key = create_test_credentials(account=user)
+    user.test_api_user = test_api_user
     return user
 
 
@@ -84,5 +92,16 @@ def activate_account(*, uidb64: str, token: str) -> User:
 
 
 def describe_account(user: User) -> dict:
-    """The JSON object ``createaccount`` prints; later steps add the test credentials."""
-    return {"id": user.pk, "email": user.email, "active": user.is_active, "dateJoined": user.date_joined.isoformat()}
+    """The JSON object ``createaccount`` prints, with the test API_USER and (right after creation) its key."""
+    description = {
+        "id": user.pk,
+        "email": user.email,
+        "active": user.is_active,
+        "dateJoined": user.date_joined.isoformat(),
+    }
+    test_api_user = getattr(user, "test_api_user", None) or user.api_users.filter(is_test=True).first()
+    if test_api_user is not None:
+        description["apiUser"] = test_api_user.name
+        description["testDomain"] = test_api_user.domain.name
+        description["apiKey"] = getattr(user, "test_api_key", None)
+    return description

@@ -25,6 +25,12 @@ class ApiUser(models.Model):
     open_tracking = models.BooleanField(default=True)
     click_tracking = models.BooleanField(default=True)
     unsubscribe_tracking = models.BooleanField(default=True)
+    # Where the unsubscribe link leads: "" = the platform's own unsubscribe page, else this URL.
+    unsubscribe_page_url = models.URLField(max_length=500, blank=True, default="")
+    # Optional "sender" (发件人) rewrite: the visible From/Sender shown by mailboxes, so mail is not
+    # displayed as "sent on behalf of".  The address must be on the API_USER's own domain.
+    sender_address = models.EmailField(max_length=254, blank=True, default="")
+    sender_name = models.CharField(max_length=100, blank=True, default="")
     # Requests a day; None means no daily limit (test API_USERs get 200).
     daily_quota = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -36,6 +42,10 @@ class ApiUser(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_batch(self) -> bool:
+        return self.email_type == EmailType.BATCH
 
 
 class DailyUsage(models.Model):

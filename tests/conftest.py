@@ -29,6 +29,14 @@ def english_by_default(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Counters kept in the shared cache (e.g. /apiv2/ failed-authentication lock-outs) start empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api_user(account):
     from tests.factories import ApiUserFactory

@@ -130,3 +130,41 @@ def test_createaccount_prints_json_and_refuses_a_duplicate(capsys):
         call_command("createaccount", email="a@example.com", password="Other-pass-99!")
     assert User.objects.count() == 1
     assert User.objects.get(email="a@example.com").check_password("S3cure-pass!")
+
+
+def test_createaccount_prints_the_test_api_user_and_its_key_which_works(capsys, client, settings):
+    from apiusers.models import ApiUser
+
+    call_command("createaccount", email="dev@example.com", password="S3cure-pass!")
+    printed = json.loads(capsys.readouterr().out)
+    user = User.objects.get(email="dev@example.com")
+    api_user = ApiUser.objects.get(account=user)
+    assert printed["apiUser"] == api_user.name
+    assert printed["testDomain"] == api_user.domain.name
+    assert printed["testDomain"].endswith("." + settings.PLATFORM_DOMAIN)
+    assert (api_user.is_test, api_user.email_type, api_user.daily_quota) == (True, 0, 200)
+    assert api_user.domain.is_test is True
+    assert len(printed["apiKey"]) >= 32
+    assert printed["apiKey"] not in api_user.key_hash
+    body = client.post("/apiv2/userinfo/get", {"apiUser": printed["apiUser"], "apiKey": printed["apiKey"]}).json()
+    assert body["result"] is True
+    assert (body["info"]["quota"], body["info"]["todayUsedQuota"], body["info"]["email"]) == (200, 0, "dev@example.com")
+
+
+def test_registration_gives_the_account_its_test_domain_and_test_api_user(client, mailoutbox):
+    from apiusers.models import ApiUser
+
+    register(client, "reg@example.com")
+    user = User.objects.get(email="reg@example.com")
+    api_user = ApiUser.objects.get(account=user)
+    assert (api_user.is_test, api_user.daily_quota) == (True, 200)
+    assert list(user.domains.values_list("is_test", flat=True)) == [True]
+
+
+def test_a_refused_registration_creates_no_test_credentials(client, account, mailoutbox):
+    from apiusers.models import ApiUser
+    from domains.models import Domain
+
+    register(client, account.email)
+    assert ApiUser.objects.count() == 0
+    assert Domain.objects.count() == 0
