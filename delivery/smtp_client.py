@@ -67,8 +67,11 @@ def _needs_smtputf8(prepared: Prepared, conn: smtplib.SMTP) -> bool:
     return not (prepared.envelope_from.isascii() and prepared.recipient.isascii()) and conn.has_extn("smtputf8")
 
 
-def _open(ip: str) -> tuple[smtplib.SMTP, bool]:
+def _open(host: str, ip: str) -> tuple[smtplib.SMTP, bool]:
     conn = smtplib.SMTP(timeout=settings.DELIVERY_TIMEOUT_SECONDS, local_hostname=settings.DELIVERY_HOSTNAME)
+    # Connect to the address we resolved, but name the MX host in STARTTLS (SNI): smtplib only takes
+    # that name from its constructor, which would resolve it again through the system resolver.
+    conn._host = host
     code, reply = conn.connect(ip, settings.DELIVERY_PORT)
     if code != 220:
         conn.close()
@@ -105,35 +108,50 @@ def deliver(domain: str, batch: list[Prepared]) -> list[Attempt]:
         for ip in routing.host_addresses(host):
             if not pending:
                 return attempts
-            with _slot(host):
-                pending, last_failure = _deliver_over_connection(host, ip, pending, attempts, last_failure)
+            # Reconnect to the same address while each connection gets at least one email answered.
+            progressed = True
+            while pending and progressed:
+                with _slot(host):
+                    pending, last_failure, progressed = _deliver_over_connection(host, ip, pending, attempts)
     if pending:
         finish_all(pending, last_failure)
     return attempts
 
 
-def _deliver_over_connection(host, ip, pending, attempts, last_failure):
+def _deliver_over_connection(host: str, ip: str, pending: list[Prepared], attempts: list[Attempt]):
+    """Send ``pending`` over one connection: (what is left, the last failure, whether any was answered)."""
     try:
-        conn, tls = _open(ip)
+        conn, tls = _open(host, ip)
     except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
-        return pending, _connection_failure(error, host, ip)
+        return pending, _connection_failure(error, host, ip), False
     remaining = list(pending)
-    try:
-        while remaining:
-            prepared = remaining[0]
-            started_at, clock = timezone.now(), time.monotonic()
-            result = _send_one(conn, prepared, host=host, ip=ip, tls=tls)
-            attempts.append(Attempt(prepared, result, started_at, int((time.monotonic() - clock) * 1000)))
-            remaining.pop(0)
-        conn.quit()
-    except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
-        # The connection broke: what was not answered goes to the next host (or is retried later).
-        last_failure = _connection_failure(error, host, ip)
+    progressed = False
+    failure = None
+    while remaining:
+        prepared = remaining.pop(0)
+        started_at, clock = timezone.now(), time.monotonic()
         try:
-            conn.close()
-        except OSError:
-            pass
-    return remaining, last_failure
+            result = _send_one(conn, prepared, host=host, ip=ip, tls=tls)
+        except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
+            # The connection broke during this email: it is retried later; the others get a new connection.
+            failure = _connection_failure(error, host, ip)
+            attempts.append(Attempt(prepared, failure, started_at, int((time.monotonic() - clock) * 1000)))
+            _close(conn)
+            return remaining, failure, True
+        attempts.append(Attempt(prepared, result, started_at, int((time.monotonic() - clock) * 1000)))
+        progressed = True
+    try:
+        conn.quit()
+    except (OSError, smtplib.SMTPException):
+        _close(conn)
+    return remaining, failure, progressed
+
+
+def _close(conn: smtplib.SMTP) -> None:
+    try:
+        conn.close()
+    except OSError:
+        pass
 
 
 def _connection_failure(error: Exception, host: str, ip: str) -> Result:
