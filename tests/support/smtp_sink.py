@@ -58,7 +58,7 @@ class SinkHandler:
         elif local.startswith("retry30"):
             return "451 4.7.1 greylisted, try again in 30 seconds"
         elif local.startswith("unknown"):
-            return "550 5.1.1 <%s>: user unknown" % address
+            return f"550 5.1.1 <{address}>: user unknown"
         elif local.startswith("blocked"):
             return "554 5.7.1 blocked by reputation policy"
         elif local.startswith("spam"):
@@ -82,7 +82,7 @@ class SinkHandler:
                 tls=session.ssl is not None,
             )
         )
-        return "250 2.0.0 Ok: queued as SINK%d" % len(self.messages)
+        return f"250 2.0.0 Ok: queued as SINK{len(self.messages)}"
 
 
 def self_signed_context(directory: Path, hostname: str = "mx.example.test") -> ssl.SSLContext:
