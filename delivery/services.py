@@ -18,6 +18,7 @@ from apiusers.models import ApiUser
 from apiusers.services import consume_quota
 from delivery import identifiers
 from delivery.addresses import Mailbox
+from delivery.events import record_many
 from delivery.models import (
     Attachment,
     Email,
@@ -228,7 +229,7 @@ def accept(*, api_user: ApiUser, message: OutgoingMessage, source: str = Source.
         for e in emails
         if e.status == EmailStatus.INVALID
     ]
-    Event.objects.bulk_create(events)
+    record_many(events)
     deliverable = [e.pk for e in emails if e.status == EmailStatus.REQUESTING]
     if deliverable:
         # robust: a broker outage must not turn an accepted (committed) request into an error;
