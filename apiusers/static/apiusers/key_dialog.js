@@ -1,5 +1,11 @@
-// Copy the one-time API_KEY from the dialog to the clipboard (falls back to selecting the text).
+// The one-time API_KEY dialog: shown modal (it is rendered open, so it also works without script),
+// with a button that copies the key to the clipboard (falling back to selecting the text).
 (function () {
+  var dialog = document.getElementById("key-dialog");
+  if (dialog && dialog.showModal) {
+    dialog.close();
+    dialog.showModal();
+  }
   var button = document.getElementById("copy-api-key");
   var key = document.getElementById("new-api-key");
   if (!button || !key) return;
