@@ -125,7 +125,7 @@ def test_a_locked_out_attempt_does_not_look_at_the_key(api_user, monkeypatch):
         assert credentials.authenticate(api_user=api_user.name, api_key="wrong", client_ip="", now=now) is None
     checked = []
     monkeypatch.setattr(credentials, "key_matches", lambda *args, **kwargs: checked.append(1) or True)
-    with pytest.raises(credentials.ApiError) as raised:
+    with pytest.raises(credentials.LockedOut) as raised:
         credentials.authenticate(api_user=api_user.name, api_key=api_key_for(api_user.name), now=now)
     assert raised.value.status_code == 40005
     assert checked == []
