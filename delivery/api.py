@@ -6,10 +6,11 @@ import json
 
 from delivery import selectors, services
 from delivery.addresses import AddressError, Mailbox, has_forbidden_characters, parse_mailbox
+from delivery.models import Suppression
 from delivery.services import AttachmentData, OutgoingMessage
 from delivery.xsmtpapi import XSmtpApiError, parse_json
 from sendcloud.apiv2.errors import ApiError
-from sendcloud.apiv2.params import Params
+from sendcloud.apiv2.params import Params, format_time
 from sendcloud.apiv2.registry import SEND_METHODS, ApiRequest, action
 from templates_app.selectors import template_for_sending
 
@@ -177,3 +178,40 @@ def email_status(api: ApiRequest) -> dict:
     start, limit = api.params.paging()
     total, rows = selectors.email_status_page(account=api.account, query=query, start=start, limit=limit)
     return {"total": str(total), "voListSize": len(rows), "voList": [selectors.email_status_item(e) for e in rows]}
+
+
+# --- bounce list (sendcloud-api-v2.md §2.13) ---------------------------------------------------
+
+BOUNCE_RANGE_DAYS = 92  # "at most 3 months"
+
+
+def _bounces(api: ApiRequest):
+    params = api.params
+    email = params.str("email")
+    if email:
+        return selectors.active_bounces(account=api.account, email=email.lower())
+    start, end = params.date_range(max_days=BOUNCE_RANGE_DAYS, default_days=BOUNCE_RANGE_DAYS)
+    return selectors.active_bounces(account=api.account, start=start, end=end)
+
+
+@action("bounce/list")
+def bounce_list(api: ApiRequest) -> dict:
+    start, limit = api.params.paging()
+    rows = list(_bounces(api)[start : start + limit])
+    items = [
+        {"email": row.address, "reason": row.reason, "bounceTime": format_time(row.updated_at),
+         "domain": row.address.rpartition("@")[2]}
+        for row in rows
+    ]
+    return {"dataList": items, "count": len(items), "total": _bounces(api).count()}
+
+
+@action("bounce/count")
+def bounce_count(api: ApiRequest) -> dict:
+    return {"count": _bounces(api).count()}
+
+
+@action("bounce/delete")
+def bounce_delete(api: ApiRequest) -> dict:
+    deleted, _ = Suppression.objects.filter(pk__in=_bounces(api).values("pk")).delete()
+    return {"count": deleted}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from delivery.models import Email, EmailStatus
+from delivery.models import Email, EmailStatus, Suppression, SuppressionKind
 from sendcloud.apiv2.errors import ApiError
 from sendcloud.apiv2.params import Params, format_time
 
@@ -139,3 +139,17 @@ def mask_address(address: str) -> str:
     """``alice@example.com`` -> ``a***@example.com`` (sensitive-information masking)."""
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}"
+
+
+def active_bounces(*, account, email: str = "", start: date | None = None, end: date | None = None):
+    """The account's bounce-list entries still in force, newest first; by address or by bounce day."""
+    now = timezone.now()
+    rows = Suppression.objects.filter(account=account, kind=SuppressionKind.BOUNCE).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    if email:
+        rows = rows.filter(address__iexact=email)
+    elif start is not None and end is not None:
+        since, until = _day_bounds(start, end)
+        rows = rows.filter(updated_at__gte=since, updated_at__lt=until)
+    return rows.order_by("-updated_at", "-id")
