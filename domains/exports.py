@@ -6,6 +6,7 @@ import csv
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -15,12 +16,12 @@ from domains.selectors import RecordRow, record_rows, state_label
 
 def headers() -> list[str]:
     return [
-        _("Record"),
+        pgettext("dns", "Record"),
         _("Type"),
-        _("Host"),
-        _("Value"),
+        pgettext("dns", "Host"),
+        pgettext("dns", "Value"),
         _("Priority"),
-        _("Required"),
+        pgettext("export column", "Required"),
         _("Current value"),
         _("Status"),
     ]
@@ -33,7 +34,7 @@ def _cells(row: RecordRow) -> list:
         row.host,
         row.value,
         row.priority if row.priority is not None else "",
-        _("Required") if row.required else _("Optional (recommended)"),
+        pgettext("dns record", "Required") if row.required else _("Optional (recommended)"),
         "\n".join(row.found),
         state_label(row.state),
     ]

@@ -227,7 +227,9 @@ def test_update_after_verification_is_refused(api_client, account, dns_server):
     publish(dns_server, domain, keys=("dkim",))  # one record verified is enough to freeze the name
     services.check_domain(domain=domain)
     body = api_client("domain/update", {"name": "old.example.test", "newName": "new.example.test"})
-    assert body == error(41016, "update failed. old.example.test cannot be renamed: some of its records are verified.")
+    assert body == error(
+        41016, "update failed. old.example.test cannot be renamed: some of its records are verified."
+    )
     assert Domain.objects.filter(name="old.example.test").exists()
     assert not Domain.objects.filter(name="new.example.test").exists()
 
