@@ -32,6 +32,20 @@ class SettingsForm(TrackingForm):
         choices=UNSUBSCRIBE_PAGE_CHOICES, initial="default", widget=forms.RadioSelect, label=_("Unsubscribe page")
     )
     unsubscribe_page_url = forms.CharField(required=False, max_length=500, label=_("Custom unsubscribe page URL"))
+    tracking_domain = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label=_("Tracking domain"),
+        help_text=_("Host of the open, click and unsubscribe links. Only a verified tracking domain can be chosen."),
+    )
+
+    def __init__(self, *args, tracking_domains, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tracking_domain"].choices = [("", _("System default"))] + [
+            (tracking_domain.pk, f"{tracking_domain.name} ({_('Verified') if tracking_domain.verified else _('Unverified')})")
+            for tracking_domain in tracking_domains
+        ]
 
     def clean(self):
         data = super().clean()
@@ -56,7 +70,7 @@ class ApiUserForm(SettingsForm):
     domain_name = forms.ChoiceField(label=_("Domain"))
 
     def __init__(self, *args, domains, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # tracking_domains passes through to SettingsForm
         self.fields["domain_name"].choices = [
             (domain.name, f"{domain.name} ({DOMAIN_STATUS_LABELS.get(domain.status, domain.status)})")
             for domain in domains

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from domains.models import Domain
+from domains.models import Domain, TrackingDomain
 
 
 class EmailType(models.IntegerChoices):
@@ -25,6 +25,11 @@ class ApiUser(models.Model):
     open_tracking = models.BooleanField(default=True)
     click_tracking = models.BooleanField(default=True)
     unsubscribe_tracking = models.BooleanField(default=True)
+    # Host of open/click/unsubscribe links: None = the platform's default tracking host, else this
+    # custom one (bound only while verified; if a re-check later fails, links fall back to the default).
+    tracking_domain = models.ForeignKey(
+        TrackingDomain, on_delete=models.PROTECT, null=True, blank=True, related_name="api_users"
+    )
     # Where the unsubscribe link leads: "" = the platform's own unsubscribe page, else this URL.
     unsubscribe_page_url = models.URLField(max_length=500, blank=True, default="")
     # Optional "sender" (发件人) rewrite: the visible From/Sender shown by mailboxes, so mail is not
@@ -46,6 +51,12 @@ class ApiUser(models.Model):
     @property
     def is_batch(self) -> bool:
         return self.email_type == EmailType.BATCH
+
+    @property
+    def usable_tracking_domain(self) -> TrackingDomain | None:
+        """The custom tracking domain to put in links, or None for the platform's default host."""
+        tracking_domain = self.tracking_domain
+        return tracking_domain if tracking_domain is not None and tracking_domain.verified else None
 
 
 class DailyUsage(models.Model):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from apiusers.models import ApiUser, DailyUsage
-from domains.models import Domain
+from domains.models import Domain, TrackingDomain
 
 
 def quota_used_today(*, api_user: ApiUser) -> int:
@@ -24,7 +24,7 @@ def list_api_users(
     is_test: bool | None = None,
     domain_name: str = "",
 ) -> QuerySet[ApiUser]:
-    api_users = ApiUser.objects.filter(account=account).select_related("domain")
+    api_users = ApiUser.objects.filter(account=account).select_related("domain", "tracking_domain")
     if email_type is not None:
         api_users = api_users.filter(email_type=email_type)
     if is_test is not None:
@@ -42,3 +42,8 @@ def access_api_user(*, account: User, pk: int) -> ApiUser:
 def account_domains(*, account: User) -> QuerySet[Domain]:
     """The domains an API_USER of ``account`` could be bound to, bindable ones first."""
     return Domain.objects.filter(account=account).order_by("-is_test", "name")
+
+
+def account_tracking_domains(*, account: User) -> QuerySet[TrackingDomain]:
+    """The account's custom tracking domains (only verified ones can be chosen for an API_USER)."""
+    return TrackingDomain.objects.filter(account=account).order_by("name")

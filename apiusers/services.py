@@ -20,7 +20,7 @@ from accounts.models import User
 from apiusers.credentials import PREVIOUS_KEY_GRACE, hash_api_key, new_api_key
 from apiusers.models import ApiUser, DailyUsage, EmailType
 from apiusers.selectors import quota_used_today as quota_used_today  # part of this module's interface
-from domains.models import Domain
+from domains.models import Domain, TrackingDomain
 from domains.services import create_test_domain
 from sendcloud.apiv2.errors import ApiError
 
@@ -97,6 +97,22 @@ def _clean_unsubscribe_page(url: str) -> str:
     return url
 
 
+def _bindable_tracking_domain(*, account: User, tracking_domain_id: int | None) -> TrackingDomain | None:
+    """None (the platform's default tracking host) or one of the account's verified tracking domains."""
+    if tracking_domain_id is None:
+        return None
+    tracking_domain = TrackingDomain.objects.filter(account=account, pk=tracking_domain_id).first()
+    if tracking_domain is None:  # another account's tracking domain is "not found" too
+        raise ApiUserError(41119, _("That tracking domain is not one of your tracking domains."))
+    if not tracking_domain.verified:
+        raise ApiUserError(
+            41119,
+            _("The tracking domain %(name)s is not verified: its CNAME must pass before it can be used.")
+            % {"name": tracking_domain.name},
+        )
+    return tracking_domain
+
+
 def _clean_sender(*, address: str, name: str, domain: Domain) -> tuple[str, str]:
     address = (address or "").strip().lower()
     name = (name or "").strip()
@@ -130,10 +146,13 @@ def create_api_user(
     unsubscribe_page_url: str = "",
     sender_address: str = "",
     sender_name: str = "",
+    tracking_domain_id: int | None = None,
 ) -> tuple[ApiUser, str]:
     """Create an API_USER of ``account`` and return it with its API_KEY (the only time it exists in clear).
 
     An API_USER bound to a test domain is a test API_USER: trigger type only, 200 requests a day.
+    Click tracking needs a verified tracking domain or the system default: ``tracking_domain_id``
+    None is the system default, and a custom one is accepted only while verified.
     """
     name = validate_name(name)
     if email_type not in EmailType.values:
@@ -143,6 +162,7 @@ def create_api_user(
         raise ApiUserError(41102, _("A test domain sends trigger mail only."))
     unsubscribe_page_url = _clean_unsubscribe_page(unsubscribe_page_url)
     sender_address, sender_name = _clean_sender(address=sender_address, name=sender_name, domain=domain)
+    tracking_domain = _bindable_tracking_domain(account=account, tracking_domain_id=tracking_domain_id)
     api_key = new_api_key()
     with transaction.atomic():
         # Lock the account row so two concurrent creations cannot both take the 10th place.
@@ -165,6 +185,7 @@ def create_api_user(
                     unsubscribe_page_url=unsubscribe_page_url,
                     sender_address=sender_address,
                     sender_name=sender_name,
+                    tracking_domain=tracking_domain,
                 )
         except IntegrityError:
             raise ApiUserError(41119, _("The name %(name)s is already taken.") % {"name": name}) from None
@@ -215,10 +236,17 @@ def update_settings(
     unsubscribe_page_url: str,
     sender_address: str,
     sender_name: str,
+    tracking_domain_id: int | None,
 ) -> None:
     """Change everything about an API_USER except its name, type and domain."""
     unsubscribe_page_url = _clean_unsubscribe_page(unsubscribe_page_url)
     sender_address, sender_name = _clean_sender(address=sender_address, name=sender_name, domain=api_user.domain)
+    if tracking_domain_id != api_user.tracking_domain_id:
+        # Keeping the current one is always allowed (it may have failed a re-check since); a new
+        # choice must be verified now.
+        api_user.tracking_domain = _bindable_tracking_domain(
+            account=api_user.account, tracking_domain_id=tracking_domain_id
+        )
     api_user.open_tracking = open_tracking
     api_user.click_tracking = click_tracking
     api_user.unsubscribe_tracking = unsubscribe_tracking

@@ -61,7 +61,8 @@ def _add_service_error(form, error: services.ApiUserError) -> None:
 @login_required
 def api_user_create(request):
     domains = selectors.account_domains(account=request.user)
-    form = ApiUserForm(request.POST or None, domains=domains)
+    tracking_domains = selectors.account_tracking_domains(account=request.user)
+    form = ApiUserForm(request.POST or None, domains=domains, tracking_domains=tracking_domains)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -76,6 +77,7 @@ def api_user_create(request):
                 unsubscribe_page_url=data["unsubscribe_page_url"],
                 sender_address=data["sender_address"],
                 sender_name=data["sender_name"],
+                tracking_domain_id=data["tracking_domain"],
             )
         except services.ApiUserError as error:
             _add_service_error(form, error)
@@ -95,8 +97,10 @@ def api_user_edit(request, pk: int):
         "sender_name": api_user.sender_name,
         "unsubscribe_page": "custom" if api_user.unsubscribe_page_url else "default",
         "unsubscribe_page_url": api_user.unsubscribe_page_url,
+        "tracking_domain": api_user.tracking_domain_id,
     }
-    form = SettingsForm(request.POST or None, initial=initial)
+    tracking_domains = selectors.account_tracking_domains(account=request.user)
+    form = SettingsForm(request.POST or None, initial=initial, tracking_domains=tracking_domains)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -108,6 +112,7 @@ def api_user_edit(request, pk: int):
                 unsubscribe_page_url=data["unsubscribe_page_url"],
                 sender_address=data["sender_address"],
                 sender_name=data["sender_name"],
+                tracking_domain_id=data["tracking_domain"],
             )
         except services.ApiUserError as error:
             _add_service_error(form, error)

@@ -37,6 +37,7 @@ def form_data(**changes):
         "unsubscribe_page_url": "",
         "sender_address": "",
         "sender_name": "",
+        "tracking_domain": "",
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -209,3 +210,25 @@ def test_another_accounts_api_user_is_not_found(logged_in, other_account):
     assert logged_in.post(f"/console/apiusers/{theirs.pk}/edit/", {"unsubscribe_page": "default"}).status_code == 404
     theirs.refresh_from_db()
     assert (theirs.key_hash, theirs.open_tracking) == before
+
+
+def test_tracking_domain_choice_in_create_and_settings(logged_in, domain, account):
+    from domains.models import TrackingDomain
+
+    verified = TrackingDomain.objects.create(account=account, name="t.example.com", verified=True)
+    pending = TrackingDomain.objects.create(account=account, name="t2.example.com", verified=False)
+    page = logged_in.get("/console/apiusers/new/").content.decode()
+    assert "t.example.com (Verified)" in page and "t2.example.com (Unverified)" in page
+    refused = logged_in.post("/console/apiusers/new/", form_data(tracking_domain=str(pending.pk)))
+    assert "The tracking domain t2.example.com is not verified" in refused.content.decode()
+    assert ApiUser.objects.count() == 0
+    created = logged_in.post("/console/apiusers/new/", form_data(tracking_domain=str(verified.pk)))
+    assert KEY_IN_DIALOG.search(created.content.decode())
+    api_user = ApiUser.objects.get(name="console_user")
+    assert api_user.tracking_domain == verified
+    assert "t.example.com" in logged_in.get("/console/apiusers/").content.decode()
+    edit = logged_in.get(f"/console/apiusers/{api_user.pk}/edit/").content.decode()
+    assert f'<option value="{verified.pk}" selected>' in edit
+    logged_in.post(f"/console/apiusers/{api_user.pk}/edit/", {"unsubscribe_page": "default", "tracking_domain": ""})
+    api_user.refresh_from_db()
+    assert api_user.tracking_domain is None

@@ -192,6 +192,7 @@ def test_update_tracking_and_settings(api_user):
         unsubscribe_page_url="http://example.com/bye",
         sender_address=f"team@{api_user.domain.name}",
         sender_name="Team",
+        tracking_domain_id=None,
     )
     api_user.refresh_from_db()
     assert (api_user.open_tracking, api_user.click_tracking, api_user.unsubscribe_tracking) == (True, False, True)
@@ -205,8 +206,48 @@ def test_update_tracking_and_settings(api_user):
             unsubscribe_page_url="",
             sender_address="team@elsewhere.com",
             sender_name="",
+            tracking_domain_id=None,
         )
     api_user.refresh_from_db()
     assert api_user.open_tracking is True  # nothing written
     assert api_user.sender_address == f"team@{api_user.domain.name}"
 
+
+
+def test_tracking_domain_must_be_an_own_verified_one(account, other_account, domain):
+    from domains.models import TrackingDomain
+
+    verified = TrackingDomain.objects.create(account=account, name="t.example.com", verified=True)
+    pending = TrackingDomain.objects.create(account=account, name="t2.example.com", verified=False)
+    theirs = TrackingDomain.objects.create(account=other_account, name="t.other.com", verified=True)
+    error = refused(41119, create, account, tracking_domain_id=pending.pk)
+    assert error.reason == "The tracking domain t2.example.com is not verified: its CNAME must pass before it can be used."
+    error = refused(41119, create, account, tracking_domain_id=theirs.pk)
+    assert error.reason == "That tracking domain is not one of your tracking domains."
+    assert ApiUser.objects.count() == 0
+
+    api_user, _key = create(account, tracking_domain_id=verified.pk)
+    api_user.refresh_from_db()
+    assert api_user.tracking_domain == verified
+    assert api_user.usable_tracking_domain == verified
+    # A later failed re-check makes links fall back to the default, and the binding may be kept.
+    verified.verified = False
+    verified.save()
+    api_user.refresh_from_db()
+    assert api_user.usable_tracking_domain is None
+    settings_kept = {
+        "open_tracking": True,
+        "click_tracking": True,
+        "unsubscribe_tracking": True,
+        "unsubscribe_page_url": "",
+        "sender_address": "",
+        "sender_name": "",
+    }
+    services.update_settings(api_user=api_user, tracking_domain_id=verified.pk, **settings_kept)
+    with pytest.raises(ApiUserError):
+        services.update_settings(api_user=api_user, tracking_domain_id=pending.pk, **settings_kept)
+    api_user.refresh_from_db()
+    assert api_user.tracking_domain == verified
+    services.update_settings(api_user=api_user, tracking_domain_id=None, **settings_kept)
+    api_user.refresh_from_db()
+    assert api_user.tracking_domain is None
