@@ -198,6 +198,7 @@ def accept(*, api_user: ApiUser, message: OutgoingMessage, source: str = Source.
         for a in message.attachments
     )
     suppressed = suppressed_addresses(account, [r.mailbox.address for r in recipients])
+    now = timezone.now()
     emails = Email.objects.bulk_create(
         Email(
             request=request,
@@ -212,6 +213,7 @@ def accept(*, api_user: ApiUser, message: OutgoingMessage, source: str = Source.
             status=EmailStatus.INVALID if recipient.mailbox.address in suppressed else EmailStatus.REQUESTING,
             sub_status=suppressed.get(recipient.mailbox.address),
             last_log="suppressed: the address is on a block list" if recipient.mailbox.address in suppressed else "",
+            enqueued_at=now,
         )
         for position, recipient in enumerate(recipients)
     )
@@ -232,18 +234,27 @@ def accept(*, api_user: ApiUser, message: OutgoingMessage, source: str = Source.
     record_many(events)
     deliverable = [e.pk for e in emails if e.status == EmailStatus.REQUESTING]
     if deliverable:
-        # robust: a broker outage must not turn an accepted (committed) request into an error;
-        # the sweep enqueues whatever this fails to hand over.
-        transaction.on_commit(lambda: enqueue(deliverable), robust=True)
+        # robust: a broker outage must not turn an accepted (committed) request into an error; the
+        # emails carry enqueued_at from their insert, so the sweep re-enqueues them if this fails.
+        transaction.on_commit(lambda: hand_over(deliverable), robust=True)
     request.accepted_emails = emails
     return request
 
 
-def enqueue(email_pks: list[int]) -> None:
-    """Hand email ids to the broker; the sweep re-enqueues anything this fails to hand over."""
+JOB_SIZE = 100  # email ids per job: keeps broker memory per email small (targets P7)
+
+
+def hand_over(email_pks: list[int]) -> None:
+    """Send jobs carrying the ids to the broker (no database write: intake already set enqueued_at)."""
     from delivery.tasks import deliver_emails
 
-    for start in range(0, len(email_pks), 100):
-        chunk = email_pks[start : start + 100]
-        deliver_emails.delay(chunk)
+    for start in range(0, len(email_pks), JOB_SIZE):
+        deliver_emails.delay(email_pks[start : start + JOB_SIZE])
+
+
+def enqueue(email_pks: list[int]) -> None:
+    """Hand email ids to the broker and note when; the sweep re-enqueues what is lost."""
+    for start in range(0, len(email_pks), JOB_SIZE):
+        chunk = email_pks[start : start + JOB_SIZE]
+        hand_over(chunk)
         Email.objects.filter(pk__in=chunk).update(enqueued_at=timezone.now())

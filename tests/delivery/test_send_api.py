@@ -188,13 +188,24 @@ def test_suppressed_recipient_becomes_invalid_without_being_queued(send, api_use
     ]
 
 
-def test_jobs_are_enqueued_only_after_commit(send, django_capture_on_commit_callbacks):
+def test_jobs_are_enqueued_only_after_commit(send, django_capture_on_commit_callbacks, settings):
+    import redis
+
+    from sendcloud.celery import app as celery_app
+
+    celery_app.control.purge()
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         send(to="a@example.com;b@example.com")
-    assert len(callbacks) == 1
-    assert Email.objects.filter(enqueued_at__isnull=False).count() == 0
-    callbacks[0]()
-    assert Email.objects.filter(enqueued_at__isnull=False).count() == 2
+    assert broker.llen("celery") == 0
+    for callback in callbacks:
+        callback()
+    assert broker.llen("celery") == 1  # one job carrying both email ids
+    job = json.loads(broker.lindex("celery", 0))
+    assert job["headers"]["task"] == "delivery.deliver_emails"
+    assert json.loads(__import__("base64").b64decode(job["body"]))[0] == [
+        [e.pk for e in Email.objects.order_by("position")]]
+    celery_app.control.purge()
 
 
 def test_quota_exhausted_is_refused_and_writes_nothing(send, api_user):

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures (targets.md); none asserts a time.  Run with bin/bench."""
