@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from templates_app.models import Label, Template
 from tests.factories import DEFAULT_PASSWORD
@@ -44,7 +45,7 @@ def test_create_preview_and_edit_a_template(browser_page, account):
 
     page.fill("textarea[name=variables]", '{"%name%": "<Ann>", "%order%": 42}')
     page.get_by_test_id("render").click()
-    assert page.get_by_test_id("preview-subject").inner_text() == "Order 42 paid"
+    expect(page.get_by_test_id("preview-subject")).to_have_text("Order 42 paid")
     frame = page.get_by_test_id("preview-html")
     assert frame.get_attribute("sandbox") == ""
     assert page.frame_locator("[data-testid=preview-html]").locator("p").inner_text() == "Hello <Ann>, order 42 is paid."
@@ -78,15 +79,16 @@ def test_labels_page_in_chinese(browser_page, account):
     page.fill("input[name=name]", "双十一")
     page.get_by_role("button", name="新建标签").click()
     row = page.locator("tr[data-label-id]")
-    assert row.locator("td.name").inner_text() == "双十一"
+    expect(row.locator("td.name")).to_have_text("双十一")
 
     page.get_by_test_id("label-create").locator("input[name=name]").fill("双十一")
     page.get_by_role("button", name="新建标签").click()
-    assert page.get_by_test_id("label-error").inner_text().strip() == "标签名称已经存在。"
+    expect(page.get_by_test_id("label-error")).to_have_text("标签名称已经存在。")
 
     row.locator("input[name=name]").fill("618")
     row.get_by_role("button", name="重命名").click()
-    assert page.locator("tr[data-label-id] td.name").inner_text() == "618"
+    # The old page has the same row: wait for the reloaded one.
+    expect(page.locator("tr[data-label-id] td.name")).to_have_text("618")
     assert list(Label.objects.values_list("name", flat=True)) == ["618"]
 
     page.once("dialog", lambda dialog: dialog.accept())
