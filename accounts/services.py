@@ -105,3 +105,11 @@ def describe_account(user: User) -> dict:
         description["testDomain"] = test_api_user.domain.name
         description["apiKey"] = getattr(user, "test_api_key", None)
     return description
+
+
+def update_settings(*, account: User, mask_recipients: bool, templates_need_review: bool) -> User:
+    """设置选项: the account's own switches (recipient masking in the console, review of new templates)."""
+    account.mask_recipients = mask_recipients
+    account.templates_need_review = templates_need_review
+    account.save(update_fields=["mask_recipients", "templates_need_review"])
+    return account
