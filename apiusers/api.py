@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from apiusers import selectors, services
 from apiusers.models import ApiUser, EmailType
@@ -62,6 +63,7 @@ def apiuser_list(request: ApiRequest) -> dict:
 
 
 @action("apiuser/add")
+@sensitive_variables("api_key", "data")
 def apiuser_add(request: ApiRequest) -> dict:
     params = request.params
     name = params.str("name", required_code=41110)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from apiusers.models import ApiUser
 from sendcloud.apiv2.errors import ApiError
@@ -45,6 +46,7 @@ def _now() -> datetime:
     return timezone.now()
 
 
+@sensitive_variables("api_key")
 def key_matches(api_user: ApiUser, api_key: str, *, now: datetime | None = None) -> bool:
     offered = hash_api_key(api_key)
     current = hmac.compare_digest(offered, api_user.key_hash)
@@ -66,6 +68,7 @@ class LockedOut(ApiError):
         super().__init__(AUTH_FAILED, _("Too many failed attempts: try again in %(minutes)d minutes.") % {"minutes": minutes})
 
 
+@sensitive_variables("api_key")
 def authenticate(*, api_user: str, api_key: str, client_ip: str = "", now: datetime | None = None) -> ApiUser | None:
     """The API_USER named ``api_user`` if ``api_key`` is its current (or still-valid previous) key.
 

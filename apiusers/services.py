@@ -15,6 +15,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User
 from apiusers.credentials import PREVIOUS_KEY_GRACE, hash_api_key, new_api_key
@@ -134,6 +135,7 @@ def _clean_sender(*, address: str, name: str, domain: Domain) -> tuple[str, str]
     return address, name[:100]
 
 
+@sensitive_variables("api_key")
 def create_api_user(
     *,
     account: User,
@@ -192,6 +194,7 @@ def create_api_user(
     return api_user, api_key
 
 
+@sensitive_variables()
 def create_test_credentials(*, account: User) -> tuple[ApiUser, str]:
     """A new account's test domain and its test API_USER (trigger, 200 requests a day), with the key."""
     domain = create_test_domain(account=account)
@@ -206,6 +209,7 @@ def create_test_credentials(*, account: User) -> tuple[ApiUser, str]:
 # --- keys and settings ------------------------------------------------------------------------------
 
 
+@sensitive_variables("api_key")
 def regenerate_api_key(*, api_user: ApiUser, now: datetime | None = None) -> str:
     """Issue a new API_KEY; the current one keeps working for 15 minutes (an older one stops now)."""
     now = now or timezone.now()

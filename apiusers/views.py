@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
 from apiusers import selectors, services
@@ -31,6 +32,7 @@ SERVICE_ERROR_FIELDS = {
 }
 
 
+@sensitive_variables("new_key", "context")
 def _list_page(request, *, new_key: str = "", key_owner: ApiUser | None = None, regenerated: bool = False):
     context = {
         "api_users": selectors.list_api_users(account=request.user),
@@ -59,6 +61,7 @@ def _add_service_error(form, error: services.ApiUserError) -> None:
 
 
 @login_required
+@sensitive_variables("api_key")
 def api_user_create(request):
     domains = selectors.account_domains(account=request.user)
     tracking_domains = selectors.account_tracking_domains(account=request.user)
@@ -134,6 +137,7 @@ def api_user_tracking(request, pk: int):
 
 
 @login_required
+@sensitive_variables("api_key")
 def api_user_regenerate(request, pk: int):
     api_user = selectors.access_api_user(account=request.user, pk=pk)
     if request.method != "POST":
