@@ -263,7 +263,11 @@ def review_templates(*, templates: QuerySet[Template], approve: bool) -> int:
     """An operator's decision on pending templates (Django admin); returns how many changed."""
     state = TemplateStat.APPROVED if approve else TemplateStat.REJECTED
     changed = 0
-    for template in templates.select_for_update().filter(template_stat=TemplateStat.PENDING):
+    # Re-select by id: the admin's queryset may carry DISTINCT, which FOR UPDATE does not allow.
+    pending = Template.objects.select_for_update().filter(
+        pk__in=templates.values("pk"), template_stat=TemplateStat.PENDING
+    )
+    for template in pending:
         template.template_stat = state
         template.save(update_fields=["template_stat", "updated_at"])
         changed += 1

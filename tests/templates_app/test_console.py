@@ -60,6 +60,8 @@ def test_list_in_chinese(console, account):
     assert "邮件模板" in page
     assert '<td class="type">触发</td>' in page
     assert '<td class="stat stat-1">审核通过</td>' in page
+    page = console.get("/console/templates/new/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "以 %name% 的形式书写变量" in page
 
 
 def test_create_derives_plain_and_redirects_to_preview(console, account):
