@@ -20,6 +20,10 @@ SMTP_TLS_CERT = config.existing_file("SMTP_TLS_CERT")
 SMTP_TLS_KEY = config.existing_file("SMTP_TLS_KEY")
 if (SMTP_TLS_CERT is None) != (SMTP_TLS_KEY is None):
     raise config.ConfigError("SMTP_TLS_CERT and SMTP_TLS_KEY: set both or neither")
+SMTP_HOSTNAME = config.hostname("SMTP_HOSTNAME", f"smtp.{PLATFORM_DOMAIN}")  # banner, EHLO, self-signed cert
+SMTP_IMPLICIT_TLS_PORT = config.port("SMTP_IMPLICIT_TLS_PORT", 465)  # a listener on this port speaks TLS at once
+SMTP_MAX_MESSAGE_SIZE = config.positive_int("SMTP_MAX_MESSAGE_SIZE", 16_000_000)  # bytes; EHLO SIZE, 552 above
+SMTP_TIMEOUT_SECONDS = config.positive_int("SMTP_TIMEOUT_SECONDS", 300)  # idle client is disconnected after
 DELIVERY_PORT = config.port("DELIVERY_PORT", 25)
 
 ALLOWED_HOSTS = ["*"]  # tracking links arrive on customers' own CNAMEd hostnames
@@ -41,6 +45,7 @@ INSTALLED_APPS = [
     "delivery",
     "tracking",
     "webhooks",
+    "ingress",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +111,10 @@ DELIVERY_LEASE_SECONDS = config.positive_int("DELIVERY_LEASE_SECONDS", 600)  # a
 DELIVERY_CONNECTIONS_PER_HOST = config.positive_int("DELIVERY_CONNECTIONS_PER_HOST", 5)  # per worker process
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+# --- webhooks ---------------------------------------------------------------------------------------
+# Webhook URLs may point at 127.0.0.0/8 and ::1 (tests, the sandbox); every other private range stays refused.
+WEBHOOK_ALLOW_LOOPBACK = config.boolean("WEBHOOK_ALLOW_LOOPBACK", EMBEDDED)
 
 # --- broker: Redis when configured, else Kombu's filesystem transport under var/ ----------------
 REDIS_URL = config.optional_url("REDIS_URL", ("redis", "rediss"))
