@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.account_urls")),
     path("console/", include("sendcloud.console_urls")),
     path("apiv2/<path:path>", apiv2_views.dispatch, name="apiv2"),
+    path("t/", include("tracking.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
