@@ -110,6 +110,10 @@ def domain_list(request: ApiRequest) -> dict:
     return {"dataList": page, "count": len(page), "total": len(items)}
 
 
+# SendCloud's own examples call the list "domain/get" (sendcloud-api-v2.md §2.8): serve both.
+action("domain/get")(domain_list)
+
+
 @action("domain/add")
 def domain_add(request: ApiRequest) -> dict:
     name = _single_name(request, "name", NAME_EMPTY)

@@ -131,14 +131,14 @@ def test_a_name_taken_by_another_account_is_refused(api_client, other_account):
     assert Domain.objects.get(name="taken.example.test").account == other_account
 
 
-def test_list_filters_by_name_type_and_verify(api_client, api_user, account, dns_server):
+def test_list_filters_by_name_type_and_verify(api_client, api_user, account, other_account, dns_server):
     factory_domain = api_user.domain
     test_domain = services.create_test_domain(account=account)
     usable = services.add_domain(account=account, name="usable.example.test")
     publish(dns_server, usable, keys=("spf", "dkim", "mx"))
     usable = services.check_domain(domain=usable)
     plain = services.add_domain(account=account, name="plain.example.test")
-    services.add_domain(account=_other(), name="foreign.example.test")
+    services.add_domain(account=other_account, name="foreign.example.test")
 
     def names(data):
         body = api_client("domain/list", data)
@@ -184,12 +184,6 @@ def test_list_filters_by_name_type_and_verify(api_client, api_user, account, dns
     )
 
 
-def _other():
-    from tests.factories import AccountFactory
-
-    return AccountFactory()
-
-
 @pytest.mark.parametrize(
     ("data", "code"),
     [
@@ -204,6 +198,13 @@ def _other():
 def test_list_parameter_errors(api_client, data, code):
     body = api_client("domain/list", data)
     assert (body["result"], body["statusCode"], body["info"]) == (False, code, {})
+
+
+def test_domain_get_is_an_alias_of_list(api_client, account):
+    services.add_domain(account=account, name="alias.example.test")
+    assert api_client("domain/get", {"name": "alias.example.test"}) == api_client(
+        "domain/list", {"name": "alias.example.test"}
+    )
 
 
 def test_list_pages(api_client, account):

@@ -3,7 +3,7 @@
 import pytest
 
 from domains import checks, records, services, tasks
-from domains.models import Domain, DomainStatusChange
+from domains.models import Domain, DomainStatusChange, TrackingDomain
 from sendcloud.celery import app as celery_app
 from sendcloud.config import HostPort
 from tests.domains.helpers import publish
@@ -207,10 +207,20 @@ def test_test_domains_are_not_checked(dns_server, account):
 
 
 def test_periodic_job_checks_every_domain(dns_server, domain, account, monkeypatch):
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+    queued = []
+    monkeypatch.setattr(tasks.check_domain, "delay", lambda domain_id: queued.append(("domain", domain_id)))
+    monkeypatch.setattr(
+        tasks.check_tracking_domain, "delay", lambda tracking_id: queued.append(("tracking", tracking_id))
+    )
     publish(dns_server, domain)
-    services.create_test_domain(account=account)
-    assert tasks.recheck_all_domains() == 1  # the test domain is not re-checked
+    services.create_test_domain(account=account)  # not re-checked
+    tracking = services.add_tracking_domain(account=account, name="t.example.test")
+    assert tasks.recheck_all_domains() == 2
+    assert queued == [("domain", domain.pk), ("tracking", tracking.pk)]
+    tasks.check_domain(domain.pk)  # what the worker runs
+    tasks.check_tracking_domain(tracking.pk)
+    tasks.check_domain(987654321)  # a domain deleted meanwhile: nothing to do
+    assert TrackingDomain.objects.get(pk=tracking.pk).check_result["state"] == "fail"
     domain.refresh_from_db()
     assert domain.status == "verified"
     change = DomainStatusChange.objects.get(domain=domain)
