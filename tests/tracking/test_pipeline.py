@@ -185,7 +185,7 @@ def test_the_footer_follows_the_accounts_language(prepared, account):
     row, message, _data = prepared(html="<p>x</p>", plain="x", xsmtpapi=off("open_tracking"))
     url = f"http://testserver/t/u/{tokens.email_token(tokens.UNSUBSCRIBE, row.pk)}"
     assert "如果您不想再收到此类邮件" in html_of(message)
-    assert plain_of(message) == f"x\n\n退订：{url}\n"
+    assert plain_of(message) == f"x\n\n取消订阅：{url}\n"
 
 
 def test_dkim_signature_covers_list_unsubscribe_and_verifies(send, smtp_sink, signing_domain, tracking_settings):
