@@ -54,7 +54,9 @@ def access_email(*, account, email_pk: int) -> Email:
 
 
 def email_events(*, email: Email) -> list[Event]:
-    return list(email.events.order_by("-created_at", "-id"))
+    """The email's own events and its request's (the ``request`` event is recorded once per request)."""
+    events = Event.objects.filter(Q(email=email) | Q(request_id=email.request_id, email__isnull=True))
+    return list(events.order_by("-created_at", "-id"))
 
 
 def email_attempts(*, email: Email) -> list[DeliveryAttempt]:

@@ -105,7 +105,8 @@ def email_detail(request, pk: int):
     email = console_selectors.access_email(account=request.user, email_pk=pk)
     events = [
         {"event": event, "name": EventType(event.event).label, "sub_label": SUB_STATUS_LABELS.get(event.sub_status, ""),
-         "detail": sorted(event.detail.items())}
+         # A request-level event's detail lists every recipient of the request: not this email's to show.
+         "detail": sorted(event.detail.items()) if event.email_id is not None else []}
         for event in console_selectors.email_events(email=email)
     ]
     context = {

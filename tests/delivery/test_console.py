@@ -214,8 +214,14 @@ def test_paging_fifty_a_page_keeps_the_filters(console, api_user):
 def test_detail_shows_events_newest_first_and_attempts(console, api_user):
     email = make_email(api_user, "alice@rcpt.example.test", status=EmailStatus.DELIVERED)
     base = timezone.now() - timedelta(minutes=5)
-    for offset, code, sub, detail in [(0, EventType.REQUEST, None, {}),
-                                      (1, EventType.SOFT_BOUNCE, 503, {"reply": "451 try later", "smtpCode": 451}),
+    request_event = Event.objects.create(account=email.account, request=email.request, event=EventType.REQUEST,
+                                         detail={"recipients": ["alice@rcpt.example.test", "bob@rcpt.example.test"]})
+    Event.objects.filter(pk=request_event.pk).update(created_at=base)
+    # Another recipient of the same request: its events are not this email's.
+    sibling = Email.objects.create(request=email.request, account=email.account, email_id="sibling", position=1,
+                                   role="to", recipient="bob@rcpt.example.test", recipient_domain="rcpt.example.test")
+    Event.objects.create(account=email.account, request=email.request, email=sibling, event=EventType.INVALID)
+    for offset, code, sub, detail in [(1, EventType.SOFT_BOUNCE, 503, {"reply": "451 try later", "smtpCode": 451}),
                                       (2, EventType.DELIVER, None, {"reply": "250 ok", "mxHost": "mx1.rcpt.example.test"})]:
         event = Event.objects.create(account=email.account, request=email.request, email=email, event=code,
                                      sub_status=sub, detail=detail)
@@ -237,6 +243,7 @@ def test_detail_shows_events_newest_first_and_attempts(console, api_user):
     cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", attempts[0][1], re.S)]
     started = timezone.localtime(base + timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M:%S")
     assert cells == [started, "mx1.rcpt.example.test", "127.0.0.1", "250", "2.0.0", "250 ok", "95 ms", "Yes"]
+    assert "bob@" not in page  # the request event's detail (every recipient) is not shown
     assert '<dd data-testid="recipient">a***@rcpt.example.test</dd>' in page
     assert f'<code data-testid="email-id">{email.request.message_id}0$a***@rcpt.example.test</code>' in page
     assert "alice@" not in page
