@@ -26,6 +26,7 @@ def process_table(bind: str) -> dict[str, list[str]]:
         "web": [python, "-m", "gunicorn", "sendcloud.wsgi", "--bind", bind, "--workers", "2", "--threads", "4"],
         "worker": [*celery, "worker", "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4"],
         "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
+        "smtp": [python, str(settings.BASE_DIR / "manage.py"), "smtpd"],
     }
 
 
