@@ -222,7 +222,7 @@ def replay(*, webhook: Webhook, delivery_ids: list[int] | None = None, now=None)
         rows = rows.filter(pk__in=delivery_ids)
     ids = list(rows.values_list("pk", flat=True))
     WebhookDelivery.objects.filter(pk__in=ids).update(
-        status=DeliveryStatus.PENDING, attempt_count=0, next_attempt_at=None, retry_until=now + RETRY_WINDOW,
+        status=DeliveryStatus.PENDING, attempt_count=0, next_attempt_at=now, retry_until=now + RETRY_WINDOW,
         lease_until=None, enqueued_at=None, last_error="",
     )
     if ids:

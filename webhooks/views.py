@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from webhooks import selectors, services, vocabulary
@@ -141,7 +142,8 @@ def webhook_replay(request, pk: int):
     except services.NotAvailable:
         messages.error(request, _("The webhook is unavailable: refresh it first, then replay."))
     else:
-        messages.success(request, _("%(count)d deliveries will be sent again.") % {"count": count})
+        messages.success(request, ngettext("%(count)d delivery will be sent again.",
+                                           "%(count)d deliveries will be sent again.", count) % {"count": count})
     return redirect("console:webhooks:log", pk=webhook.pk)
 
 
