@@ -28,6 +28,13 @@ def shown_address(*, account, address: str) -> str:
     return mask_address(address) if account.mask_recipients else address
 
 
+def masked_text(*, account, text: str, address: str) -> str:
+    """``text`` (an SMTP reply, a log line, a header) with ``address`` masked wherever it appears."""
+    if not account.mask_recipients or not address or not isinstance(text, str):
+        return text
+    return re.sub(re.escape(address), mask_address(address), text, flags=re.IGNORECASE)
+
+
 def shown_email_id(*, account, email: Email) -> str:
     """An emailId ends with ``$<address>``: mask that part too when the account masks recipients."""
     prefix, dollar, address = email.email_id.rpartition("$")
@@ -145,12 +152,6 @@ def verify_dkim(*, account, data: bytes) -> tuple[str, str]:
     return (DkimResult.VERIFIES if verified else DkimResult.FAILS), signing_domain
 
 
-def _mask_in(value: str, *, account, address: str) -> str:
-    if not account.mask_recipients or not address:
-        return value
-    return re.sub(re.escape(address), mask_address(address), value, flags=re.IGNORECASE)
-
-
 def _text_of(part) -> str | None:
     return part.get_content().replace("\r\n", "\n") if part is not None else None
 
@@ -168,7 +169,7 @@ def sandbox_view(*, account, message: SandboxMessage) -> SandboxView:
     result, signing_domain = verify_dkim(account=account, data=data)
     return SandboxView(
         subject=str(parsed.get("Subject", "")),
-        headers=[(name, _mask_in(str(value), account=account, address=message.recipient))
+        headers=[(name, masked_text(account=account, text=str(value), address=message.recipient))
                  for name, value in parsed.items()],
         html=_text_of(html_part),
         plain=_text_of(plain_part),

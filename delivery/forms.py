@@ -7,6 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apiusers.models import ApiUser
 from delivery.models import EmailStatus
@@ -16,10 +17,10 @@ from templates_app.models import Label
 DEFAULT_RANGE_DAYS = 7
 
 STATUS_LABELS = {
-    EmailStatus.REQUESTING: _("Requesting"),
-    EmailStatus.DELIVERED: _("Delivered"),
-    EmailStatus.SOFT_BOUNCE: _("Soft bounce"),
-    EmailStatus.INVALID: _("Invalid"),
+    EmailStatus.REQUESTING: pgettext_lazy("delivery", "Requesting"),
+    EmailStatus.DELIVERED: pgettext_lazy("delivery", "Delivered"),
+    EmailStatus.SOFT_BOUNCE: pgettext_lazy("delivery", "Soft bounce"),
+    EmailStatus.INVALID: pgettext_lazy("delivery", "Invalid"),
 }
 # The order of the status tabs, as in SendCloud's console.
 STATUS_ORDER = [EmailStatus.REQUESTING, EmailStatus.DELIVERED, EmailStatus.SOFT_BOUNCE, EmailStatus.INVALID]

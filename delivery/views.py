@@ -11,11 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from delivery import console_selectors, console_services
-from delivery.console_selectors import DkimResult, shown_address, shown_email_id
+from delivery.console_selectors import DkimResult, masked_text, shown_address, shown_email_id
 from delivery.forms import STATUS_LABELS, STATUS_ORDER, TYPE_LABELS, StatusFilterForm
 from delivery.models import EmailStatus, EventType
 from delivery.selectors import status_counts
@@ -24,21 +24,21 @@ PAGE_SIZE = 50
 
 # English wording of SendCloud's sub-statuses; the zh_Hans translations are SUB_STATUS_TEXT's own words.
 SUB_STATUS_LABELS = {
-    401: gettext_lazy("On the SendCloud block list"),
-    402: gettext_lazy("Unsubscribed"),
-    403: gettext_lazy("Recipient server unreachable"),
-    404: gettext_lazy("Malformed address"),
-    405: gettext_lazy("IP or domain rejected"),
-    406: gettext_lazy("Address does not exist"),
-    407: gettext_lazy("Spam"),
-    408: gettext_lazy("Sender or recipient rejected"),
-    409: gettext_lazy("Other"),
-    503: gettext_lazy("Service unavailable"),
-    505: gettext_lazy("IP or domain rejected"),
-    506: gettext_lazy("Mailbox does not exist"),
-    507: gettext_lazy("Rejected by anti-spam"),
-    508: gettext_lazy("Sender or recipient rejected"),
-    509: gettext_lazy("Other"),
+    401: pgettext_lazy("sub-status", "On the SendCloud block list"),
+    402: pgettext_lazy("sub-status", "Unsubscribed"),
+    403: pgettext_lazy("sub-status", "Recipient server unreachable"),
+    404: pgettext_lazy("sub-status", "Malformed address"),
+    405: pgettext_lazy("sub-status", "IP or domain rejected"),
+    406: pgettext_lazy("sub-status", "Address does not exist"),
+    407: pgettext_lazy("sub-status", "Spam"),
+    408: pgettext_lazy("sub-status", "Sender or recipient rejected"),
+    409: pgettext_lazy("sub-status", "Other"),
+    503: pgettext_lazy("sub-status", "Service unavailable"),
+    505: pgettext_lazy("sub-status", "IP or domain rejected"),
+    506: pgettext_lazy("sub-status", "Mailbox does not exist"),
+    507: pgettext_lazy("sub-status", "Rejected by anti-spam"),
+    508: pgettext_lazy("sub-status", "Sender or recipient rejected"),
+    509: pgettext_lazy("sub-status", "Other"),
 }
 
 DKIM_TEXT = {
@@ -94,6 +94,7 @@ def email_status(request):
             "status": _status_text(email.status, email.sub_status),
             "recipient": shown_address(account=request.user, address=email.recipient),
             "type_label": TYPE_LABELS.get(email.request.email_type, ""),
+            "last_log": masked_text(account=request.user, text=email.last_log, address=email.recipient),
         }
         for email in page
     ]
@@ -103,11 +104,20 @@ def email_status(request):
 @login_required
 def email_detail(request, pk: int):
     email = console_selectors.access_email(account=request.user, email_pk=pk)
+
+    def masked(text):
+        return masked_text(account=request.user, text=text, address=email.recipient)
+
     events = [
         {"event": event, "name": EventType(event.event).label, "sub_label": SUB_STATUS_LABELS.get(event.sub_status, ""),
          # A request-level event's detail lists every recipient of the request: not this email's to show.
-         "detail": sorted(event.detail.items()) if event.email_id is not None else []}
+         "detail": [(key, masked(value)) for key, value in sorted(event.detail.items())]
+         if event.email_id is not None else []}
         for event in console_selectors.email_events(email=email)
+    ]
+    attempts = [
+        {"attempt": attempt, "reply": masked(attempt.reply)}
+        for attempt in console_selectors.email_attempts(email=email)
     ]
     context = {
         "email": email,
@@ -115,8 +125,9 @@ def email_detail(request, pk: int):
         "status": _status_text(email.status, email.sub_status),
         "recipient": shown_address(account=request.user, address=email.recipient),
         "type_label": TYPE_LABELS.get(email.request.email_type, ""),
+        "last_log": masked(email.last_log),
         "events": events,
-        "attempts": console_selectors.email_attempts(email=email),
+        "attempts": attempts,
     }
     return render(request, "delivery/status_detail.html", context)
 
@@ -130,7 +141,8 @@ def bounce_list(request):
     page = _page(request, console_selectors.bounce_entries(account=request.user, search=search))
     rows = [
         {"entry": entry, "address": shown_address(account=request.user, address=entry.address),
-         "domain": entry.address.rpartition("@")[2]}
+         "domain": entry.address.rpartition("@")[2],
+         "reason": masked_text(account=request.user, text=entry.reason, address=entry.address)}
         for entry in page
     ]
     return render(request, "delivery/bounce_list.html", {"page": page, "rows": rows, "q": search})

@@ -156,7 +156,7 @@ def test_filter_choices_are_the_accounts_own(console, account, api_user, other_a
 def test_a_row_shows_status_recipient_times_api_user_label_and_log(console, account, api_user):
     promo = Label.objects.create(account=account, name="promo")
     email = make_email(api_user, "alice@rcpt.example.test", status=EmailStatus.INVALID, sub_status=406, label=promo,
-                       last_log="permanent (mx1.rcpt.example.test): 550 5.1.1 no such user")
+                       last_log="permanent (mx1.rcpt.example.test): 550 5.1.1 <Alice@rcpt.example.test> unknown")
     row = row_of(console.get("/console/delivery/status/").content.decode(), email)
     assert '<span class="st-4" data-testid="status">Invalid</span>' in row
     assert '<span class="sub-status" data-testid="sub-status">406 Address does not exist</span>' in row
@@ -164,7 +164,9 @@ def test_a_row_shows_status_recipient_times_api_user_label_and_log(console, acco
     assert "alice@" not in row
     assert f'<td class="api-user">{api_user.name}</td>' in row
     assert '<td class="label">promo</td>' in row
-    assert '<td class="log">permanent (mx1.rcpt.example.test): 550 5.1.1 no such user</td>' in row
+    # The address is masked in the log line too.
+    assert '<td class="log">permanent (mx1.rcpt.example.test): 550 5.1.1 &lt;a***@rcpt.example.test&gt; unknown</td>' \
+        in row
     stamp = timezone.localtime(email.created_at).strftime("%Y-%m-%d %H:%M:%S")
     assert f"<td>{stamp}</td>" in row
     assert f'data-href="/console/delivery/status/{email.pk}/"' in row
@@ -173,9 +175,10 @@ def test_a_row_shows_status_recipient_times_api_user_label_and_log(console, acco
 def test_masking_off_shows_full_addresses(console, account, api_user):
     account.mask_recipients = False
     account.save()
-    email = make_email(api_user, "alice@rcpt.example.test")
+    email = make_email(api_user, "alice@rcpt.example.test", last_log="550 <alice@rcpt.example.test> unknown")
     row = row_of(console.get("/console/delivery/status/").content.decode(), email)
     assert ">alice@rcpt.example.test</a>" in row
+    assert '<td class="log">550 &lt;alice@rcpt.example.test&gt; unknown</td>' in row
     detail = console.get(f"/console/delivery/status/{email.pk}/").content.decode()
     assert '<dd data-testid="recipient">alice@rcpt.example.test</dd>' in detail
 
@@ -221,14 +224,14 @@ def test_detail_shows_events_newest_first_and_attempts(console, api_user):
     sibling = Email.objects.create(request=email.request, account=email.account, email_id="sibling", position=1,
                                    role="to", recipient="bob@rcpt.example.test", recipient_domain="rcpt.example.test")
     Event.objects.create(account=email.account, request=email.request, email=sibling, event=EventType.INVALID)
-    for offset, code, sub, detail in [(1, EventType.SOFT_BOUNCE, 503, {"reply": "451 try later", "smtpCode": 451}),
+    for offset, code, sub, detail in [(1, EventType.SOFT_BOUNCE, 503, {"reply": "451 alice@rcpt.example.test later", "smtpCode": 451}),
                                       (2, EventType.DELIVER, None, {"reply": "250 ok", "mxHost": "mx1.rcpt.example.test"})]:
         event = Event.objects.create(account=email.account, request=email.request, email=email, event=code,
                                      sub_status=sub, detail=detail)
         Event.objects.filter(pk=event.pk).update(created_at=base + timedelta(minutes=offset))
     DeliveryAttempt.objects.create(email=email, started_at=base + timedelta(minutes=1), duration_ms=120,
                                    mx_host="mx1.rcpt.example.test", ip="127.0.0.1", smtp_code=451,
-                                   enhanced_status="4.3.0", reply="451 try later", outcome="temporary", tls=False)
+                                   enhanced_status="4.3.0", reply="451 alice@rcpt.example.test later", outcome="temporary", tls=False)
     DeliveryAttempt.objects.create(email=email, started_at=base + timedelta(minutes=2), duration_ms=95,
                                    mx_host="mx1.rcpt.example.test", ip="127.0.0.1", smtp_code=250,
                                    enhanced_status="2.0.0", reply="250 ok", outcome="delivered", tls=True)
@@ -243,6 +246,8 @@ def test_detail_shows_events_newest_first_and_attempts(console, api_user):
     cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", attempts[0][1], re.S)]
     started = timezone.localtime(base + timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M:%S")
     assert cells == [started, "mx1.rcpt.example.test", "127.0.0.1", "250", "2.0.0", "250 ok", "95 ms", "Yes"]
+    assert "<div>reply: 451 a***@rcpt.example.test later</div><div>smtpCode: 451</div>" in page
+    assert '<td class="log">451 a***@rcpt.example.test later</td>' in page
     assert "bob@" not in page  # the request event's detail (every recipient) is not shown
     assert '<dd data-testid="recipient">a***@rcpt.example.test</dd>' in page
     assert f'<code data-testid="email-id">{email.request.message_id}0$a***@rcpt.example.test</code>' in page
@@ -269,7 +274,7 @@ def bounce_rows(page: str) -> list[int]:
 
 def test_bounce_list_shows_the_accounts_entries_in_force(console, account, other_account):
     old = bounce(account, "old@one.test")
-    new = bounce(account, "new@two.test", reason="550 5.1.1 user unknown", expires_in=None)
+    new = bounce(account, "new@two.test", reason="550 5.1.1 <new@two.test> unknown", expires_in=None)
     Suppression.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     bounce(account, "gone@one.test", expires_in=timedelta(hours=-1))
     bounce(account, "unsub@one.test", kind=SuppressionKind.UNSUBSCRIBE)
@@ -279,7 +284,7 @@ def test_bounce_list_shows_the_accounts_entries_in_force(console, account, other
     row = re.search(rf'<tr data-bounce="{new.pk}">.*?</tr>', page, re.S).group(0)
     cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
     new.refresh_from_db()
-    assert cells == ["n***@two.test", "two.test", "550 5.1.1 user unknown",
+    assert cells == ["n***@two.test", "two.test", "550 5.1.1 &lt;n***@two.test&gt; unknown",
                      timezone.localtime(new.updated_at).strftime("%Y-%m-%d %H:%M:%S"), "Never", "Delete"]
     old_row = re.search(rf'<tr data-bounce="{old.pk}">.*?</tr>', page, re.S).group(0)
     assert timezone.localtime(old.expires_at).strftime("%Y-%m-%d %H:%M:%S") in old_row
