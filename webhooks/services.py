@@ -177,12 +177,17 @@ def update_webhook(*, webhook: Webhook, url: str | None = None, category_name: s
     new_events = webhook.events if events is None else _check_events(events)
     if _exists(account, new_url, api_user, exclude_pk=webhook.pk):
         raise WebhookError(40708, "this URL is already configured for this API_USER")
+    fields = ["url", "api_user", "events", "updated_at"]
     if new_url != webhook.url:
         _probe_or_refuse(account, new_url)
+        # A new URL that just passed the test starts with a clean bill of health.
+        webhook.available, webhook.unavailable_since, webhook.failing_since = True, None, None
+        webhook.consecutive_failures = 0
+        fields += ["available", "unavailable_since", "failing_since", "consecutive_failures"]
     webhook.url, webhook.api_user, webhook.events = new_url, api_user, new_events
     try:
         with transaction.atomic():
-            webhook.save(update_fields=["url", "api_user", "events", "updated_at"])
+            webhook.save(update_fields=fields)
     except IntegrityError:
         raise WebhookError(40708, "this URL is already configured for this API_USER") from None
     return webhook

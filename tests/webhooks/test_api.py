@@ -2,6 +2,7 @@
 against a real receiver; tenant isolation."""
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import ApiUserFactory
 from tests.webhooks.receiver import Receiver
@@ -147,12 +148,14 @@ def test_update_changes_events_category_and_url(api_client, api_user, receiver, 
                                          "newCategoryName": api_user.name})
     assert body["info"]["data"]["categoryName"] == api_user.name
 
+    Webhook.objects.filter(pk=webhook.pk).update(available=False, failing_since=timezone.now())
     body = api_client("webhook/update", {"url": receiver.url, "categoryName": api_user.name,
                                          "newUrl": second_receiver.url})
     assert body["info"]["data"]["url"] == second_receiver.url
     assert [r.method for r in second_receiver.requests] == ["GET", "POST"]  # the new URL was tested
     webhook.refresh_from_db()
     assert (webhook.url, webhook.api_user, webhook.events) == (second_receiver.url, api_user, ["click", "open"])
+    assert (webhook.available, webhook.failing_since) == (True, None)  # a new URL that passed the test
 
 
 def test_update_refusals(api_client, api_user, receiver, second_receiver):
