@@ -188,6 +188,7 @@ TIME_ZONE = "Asia/Shanghai"  # SendCloud reports times in UTC+08:00
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {

@@ -51,3 +51,9 @@ def test_unknown_console_page_is_404(client, account):
 def test_language_follows_the_browser(client):
     assert "登录" in client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
     assert ">Log in<" in client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+
+def test_console_stylesheet_is_served(client):
+    response = client.get("/static/css/console.css")
+    assert response.status_code == 200
+    assert b".sidebar" in b"".join(response.streaming_content)
