@@ -62,8 +62,13 @@ def test_shared_email_reaches_each_recipient_over_one_connection(send, smtp_sink
     assert Event.objects.filter(event=EventType.DELIVER).count() == 4
 
 
+NO_TRACKING = {name: {"settings": {"enable": "0"}}
+               for name in ("open_tracking", "click_tracking", "subscription_tracking")}
+
+
 def test_individual_emails_get_their_own_variables(send, smtp_sink):
-    xsmtpapi = {"to": ["a@rcpt.example.test", "b@rcpt.example.test"], "sub": {"%name%": ["Ann", "<Bob>"]}}
+    xsmtpapi = {"to": ["a@rcpt.example.test", "b@rcpt.example.test"], "sub": {"%name%": ["Ann", "<Bob>"]},
+                "filters": NO_TRACKING}
     deliver(send(xsmtpapi=json.dumps(xsmtpapi)))
     by_rcpt = {m.rcpt_tos[0]: parsed(m) for m in smtp_sink.messages}
     ann, bob = by_rcpt["a@rcpt.example.test"], by_rcpt["b@rcpt.example.test"]
