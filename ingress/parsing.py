@@ -1,7 +1,10 @@
 """The DATA of an SMTP submission -> the ``OutgoingMessage`` the intake service accepts.
 
-Parsed with the standard library (``email.message_from_bytes`` with ``email.policy.default``); no
-database.  What becomes what:
+Parsed with the standard library: ``email.message_from_bytes`` takes the MIME structure apart with a
+policy that keeps header values as received (compat32's parser), and each header the ingress reads is
+parsed once with ``email.policy.default``'s header classes (RFC 2047 words, address lists).  The same
+result as ``policy=policy.default`` for the headers used, at a tenth of the cost: that policy re-parses
+Content-Type on every access, about 4 ms for a 5 KB message.  No database.  What becomes what:
 
 * sender: the From header's mailbox (the envelope sender when the message has no From header);
 * subject; html / plain: the first ``text/html`` and ``text/plain`` parts that are not attachments;
@@ -25,8 +28,9 @@ import logging
 import mimetypes
 from email import policy
 from email.headerregistry import Address
+from email.policy import Compat32
 
-from delivery.addresses import AddressError, Mailbox, has_forbidden_characters, parse_mailbox
+from delivery.addresses import AddressError, Mailbox, decode_name, has_forbidden_characters, parse_mailbox
 from delivery.services import AttachmentData, OutgoingMessage
 from delivery.xsmtpapi import XSmtpApiError, parse_header
 from ingress.replies import Refusal, reply
@@ -50,6 +54,17 @@ STRUCTURAL = frozenset({
 })
 
 
+class _AsReceived(Compat32):
+    """compat32 parsing, header values returned exactly as received (8-bit bytes as surrogates)."""
+
+    def header_fetch_parse(self, name, value):
+        return value
+
+
+AS_RECEIVED = _AsReceived()
+AS_RECEIVED_CRLF = AS_RECEIVED.clone(linesep="\r\n")
+
+
 def too_long_line(data: bytes) -> bool:
     """Whether a line of DATA (dot-unstuffed, without its CRLF) is longer than 998 octets."""
     return max(map(len, data.split(b"\r\n")), default=0) > MAX_LINE
@@ -67,22 +82,33 @@ def parse_submission(*, data: bytes, rcpt_tos: list[str], envelope_sender: str, 
 
 
 def _parse(*, data: bytes, rcpt_tos: list[str], envelope_sender: str, label_id: int | None) -> OutgoingMessage:
-    message = email.message_from_bytes(data, policy=policy.default)
+    message = email.message_from_bytes(data, policy=AS_RECEIVED)
+    headers = message.items()  # [(name, value as received)], top level
     html, plain, attachments = _bodies(message)
     return OutgoingMessage(
-        sender=_sender(message, envelope_sender),
-        subject=_header_text(message, "Subject"),
+        sender=_sender(headers, envelope_sender),
+        subject=_header_text(headers, "Subject"),
         html=html,
         plain=plain,
-        **_recipients(message, rcpt_tos),
-        reply_to=_reply_to(message),
-        headers=_custom_headers(message),
+        **_recipients(headers, rcpt_tos),
+        reply_to=_reply_to(headers),
+        headers=_custom_headers(headers),
         attachments=attachments,
-        xsmtpapi=_xsmtpapi(message),
+        xsmtpapi=_xsmtpapi(headers),
         label_id=label_id,
-        use_notification=message.get("Disposition-Notification-To") is not None,
+        use_notification=bool(_raw(headers, "Disposition-Notification-To")),
         raw_mime=data,
     )
+
+
+def _raw(headers: list[tuple[str, str]], name: str) -> list[str]:
+    lower = name.lower()
+    return [value for key, value in headers if key.lower() == lower]
+
+
+def _parsed(headers: list[tuple[str, str]], name: str) -> list:
+    """The ``name`` headers parsed by policy.default (decoded text; ``.addresses`` for address headers)."""
+    return [policy.default.header_fetch_parse(name, value) for value in _raw(headers, name)]
 
 
 def text_of(value) -> str:
@@ -105,15 +131,15 @@ def _checked(text: str, where: str) -> str:
     return text
 
 
-def _header_text(message, name: str) -> str:
-    value = message.get(name)
-    return "" if value is None else _checked(text_of(value), name).strip()
+def _header_text(headers, name: str) -> str:
+    values = _parsed(headers, name)
+    return _checked(text_of(values[0]), name).strip() if values else ""
 
 
-def _addresses(message, name: str) -> list[Address]:
+def _addresses(headers, name: str) -> list[Address]:
     found: list[Address] = []
     try:
-        for header in message.get_all(name) or []:
+        for header in _parsed(headers, name):
             found.extend(getattr(header, "addresses", ()))
     except ValueError as error:  # e.g. an encoded display name that decodes to CR/LF
         raise Refusal(reply("554 5.6.0", f"The {name} header cannot be parsed: {error}")) from None
@@ -130,37 +156,37 @@ def _mailbox(address: Address, where: str) -> Mailbox:
     return Mailbox(box.address, name)
 
 
-def _sender(message, envelope_sender: str) -> Mailbox:
-    if "From" not in message:
+def _sender(headers, envelope_sender: str) -> Mailbox:
+    if not _raw(headers, "From"):
         return parse_mailbox(envelope_sender)
-    addresses = _addresses(message, "From")
+    addresses = _addresses(headers, "From")
     if not addresses:
         raise Refusal(reply("554 5.6.0", "The From header has no address"))
     return _mailbox(addresses[0], "From")
 
 
-def _reply_to(message) -> list[str]:
-    addresses = [_mailbox(a, "Reply-To").address for a in _addresses(message, "Reply-To")]
+def _reply_to(headers) -> list[str]:
+    addresses = [_mailbox(a, "Reply-To").address for a in _addresses(headers, "Reply-To")]
     if len(addresses) > MAX_REPLY_TO:
         raise Refusal(reply("554 5.6.0", f"Reply-To has {len(addresses)} addresses, at most {MAX_REPLY_TO}"))
     return addresses
 
 
-def _named(message, name: str) -> dict[str, str]:
+def _named(headers, name: str) -> dict[str, str]:
     """lower-cased address -> display name, in header order."""
     names: dict[str, str] = {}
-    for address in _addresses(message, name):
+    for address in _addresses(headers, name):
         key = text_of(address.addr_spec).lower()
         names.setdefault(key, _checked(text_of(address.display_name or ""), name).strip())
     return names
 
 
-def _recipients(message, rcpt_tos: list[str]) -> dict[str, list[Mailbox]]:
+def _recipients(headers, rcpt_tos: list[str]) -> dict[str, list[Mailbox]]:
     envelope: dict[str, Mailbox] = {}
     for rcpt in rcpt_tos:
         box = parse_mailbox(rcpt)
         envelope.setdefault(box.address.lower(), box)
-    to_names, cc_names = _named(message, "To"), _named(message, "Cc")
+    to_names, cc_names = _named(headers, "To"), _named(headers, "Cc")
     to = [Mailbox(envelope[key].address, name) for key, name in to_names.items() if key in envelope]
     cc = [
         Mailbox(envelope[key].address, name)
@@ -171,20 +197,21 @@ def _recipients(message, rcpt_tos: list[str]) -> dict[str, list[Mailbox]]:
     return {"to": to, "cc": cc, "bcc": bcc}
 
 
-def _custom_headers(message) -> dict[str, str]:
-    headers: dict[str, str] = {}
+def _custom_headers(headers) -> dict[str, str]:
+    custom: dict[str, str] = {}
     seen: set[str] = set()
-    for name, value in message.items():
+    for name, value in headers:
         lower = name.lower()
         if lower in STRUCTURAL or lower.startswith("content-") or lower in seen:
             continue
         seen.add(lower)
-        headers[name] = _checked(text_of(value), name).strip()
-    return headers
+        parsed = policy.default.header_fetch_parse(name, value)
+        custom[name] = _checked(text_of(parsed), name).strip()
+    return custom
 
 
-def _xsmtpapi(message):
-    values = message.get_all("X-SMTPAPI")
+def _xsmtpapi(headers):
+    values = _raw(headers, "X-SMTPAPI")  # base64 needs no decoding of encoded words
     if not values:
         return None
     try:
@@ -240,7 +267,7 @@ def _bodies(message) -> tuple[str, str, list[AttachmentData]]:
 
 def _attachment(part, content_type: str, disposition: str | None, filename: str | None, number: int) -> AttachmentData:
     if part.is_multipart():  # message/rfc822 and friends: the enclosed message, as bytes
-        data = b"".join(inner.as_bytes(policy=policy.SMTP) for inner in part.get_payload())
+        data = b"".join(inner.as_bytes(policy=AS_RECEIVED_CRLF) for inner in part.get_payload())
     else:
         data = part.get_payload(decode=True) or b""
     content_id = ""
@@ -259,7 +286,7 @@ def _clean_value(text: str) -> str:
 
 
 def _filename(filename: str | None, content_type: str, number: int) -> str:
-    name = _clean_value(text_of(filename or "")).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = _clean_value(decode_name(text_of(filename or ""))).replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name:
         extension = ".eml" if content_type == "message/rfc822" else (mimetypes.guess_extension(content_type) or ".bin")
         name = f"attachment-{number}{extension}"

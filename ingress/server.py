@@ -20,6 +20,7 @@ import binascii
 import concurrent.futures
 import logging
 import queue
+import socket
 import ssl
 import threading
 import weakref
@@ -42,6 +43,7 @@ AUTH_FAILURE_DELAY = 1.0  # seconds before a failed AUTH is answered (brute forc
 MAX_AUTH_FAILURES_PER_SESSION = 3  # then 421 and the connection is closed
 STOP_GRACE_SECONDS = 10.0  # on shutdown, messages being stored get this long to finish
 BANNER = "ESMTP ready"
+REUSE_PORT = hasattr(socket, "SO_REUSEPORT")
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,9 @@ class IngressServer:
                     ssl=self.tls_context if listener.implicit_tls else None,
                     ssl_handshake_timeout=self.timeout if listener.implicit_tls else None,
                     reuse_address=True,
+                    # Several smtpd processes may listen on the same ports to use more cores; the
+                    # kernel spreads connections among them (Linux: same user only).
+                    reuse_port=REUSE_PORT,
                 )
                 self.servers.append(server)
                 port = server.sockets[0].getsockname()[1]
