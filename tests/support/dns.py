@@ -22,6 +22,7 @@ end); it needs /usr/sbin/named (Debian package bind9, installed by .ci/run).
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -44,6 +45,17 @@ from sendcloud.config import HostPort
 NAMED = shutil.which("named") or "/usr/sbin/named"
 BASE_ZONES = ("example.test",)
 START_TIMEOUT = 20.0
+
+
+def _die_with_parent() -> None:
+    """Run in the child before exec: on Linux, ask for SIGTERM when pytest dies (even by SIGKILL),
+    so an interrupted session leaves no ``named`` behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def unused_port() -> int:
@@ -121,7 +133,10 @@ class DnsServer:
             conf.write_text(_named_conf(self.directory, self.port, self.zones))
             log = open(self.directory / "named.log", "ab")  # noqa: SIM115 - closed in stop()
             self.process = subprocess.Popen(
-                [NAMED, "-g", "-4", "-n", "1", "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
+                [NAMED, "-g", "-4", "-n", "1", "-c", str(conf)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
             )
             self._log = log
             if self._wait_until_answering():
