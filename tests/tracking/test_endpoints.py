@@ -102,7 +102,8 @@ def test_tampered_or_unknown_tokens_are_404_never_a_redirect(client, email_row):
     for path in [f"/t/c/{evil_body}.{signature}", f"/t/c/{body}.{'a' * 26}", f"/t/c/{body}", "/t/c/x",
                  f"/t/o/{tokens.email_token(tokens.UNSUBSCRIBE, email_row.pk)}",  # a token of another kind
                  f"/t/o/{tokens.email_token(tokens.OPEN, email_row.pk + 1000)}",  # genuine, but no such email
-                 f"/t/u/{tokens.email_token(tokens.OPEN, email_row.pk)}"]:
+                 f"/t/u/{tokens.email_token(tokens.OPEN, email_row.pk)}",
+                 f"/t/c/{body}%C3%A9.{signature}", f"/t/o/%E4%BE%8B.{signature}"]:
         response = client.get(path)
         assert response.status_code == 404, path
         assert "Location" not in response

@@ -38,6 +38,8 @@ def test_click_tokens_carry_the_url_and_reject_tampering(settings):
     assert tokens.read_click_token(f"{other}.{signature}") is None
     assert tokens.read_click_token(f"{body[:-2]}.{signature}") is None
     assert tokens.read_click_token(token + "x") is None
+    assert tokens.read_click_token(f"{body}é.{signature}") is None
+    assert tokens.read_click_token(f"{body}.{signature[:-1]}é") is None
     # another SECRET_KEY: no longer genuine, unless the old key is kept as a fallback
     old_key = settings.SECRET_KEY
     settings.SECRET_KEY = "another-secret-key-for-this-test-0123456789abcdefghijklmnop"
