@@ -50,6 +50,7 @@ class Receiver:
     mode: str = "ok"
     modes: dict[str, str] = field(default_factory=dict)
     answer_for: object = None
+    tls_context: object = None  # an ssl.SSLContext: serve HTTPS
     requests: list[Request] = field(default_factory=list)
 
     def __post_init__(self):
@@ -71,12 +72,15 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls_context is not None:
+            self.server.socket = self.tls_context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        scheme = "https" if self.tls_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/hook"
 
     def start(self) -> Receiver:
         self.thread.start()

@@ -158,3 +158,37 @@ def test_localhost_is_loopback_without_asking_dns(settings, receiver):
         "localhost refused: 127.0.0.1 is a loopback address")
     settings.WEBHOOK_ALLOW_LOOPBACK = True
     assert safe_http.request("GET", f"http://localhost:{receiver.port}/").ok is True
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, dns_server, loopback_allowed):
+    from tests.support.smtp_sink import self_signed_context
+    from tests.webhooks.receiver import Receiver
+
+    context = self_signed_context(tmp_path, hostname="secure.example.test")
+    dns_server.add("secure.example.test", "A", "127.0.0.1")
+    server = Receiver(tls_context=context).start()
+    yield server, tmp_path / "sink.crt"
+    server.stop()
+
+
+def test_https_checks_the_certificate(tls_receiver):
+    server, _ca = tls_receiver
+    reply = safe_http.request("GET", f"https://secure.example.test:{server.port}/hook")
+    assert reply.ok is False
+    assert reply.error.startswith("TLS error: CERTIFICATE_VERIFY_FAILED")
+
+
+def test_https_to_a_trusted_certificate_with_the_name_in_sni(tls_receiver, monkeypatch):
+    import ssl
+
+    server, ca = tls_receiver
+    monkeypatch.setattr(safe_http, "tls_context", lambda: ssl.create_default_context(cafile=str(ca)))
+    reply = safe_http.request("POST", f"https://secure.example.test:{server.port}/hook", body=b"a=1",
+                              content_type="application/x-www-form-urlencoded")
+    assert (reply.ok, reply.status, reply.address, reply.body) == (True, 200, "127.0.0.1", b"ok")
+    assert server.requests[0].headers["Host"] == f"secure.example.test:{server.port}"
+    assert server.requests[0].fields == {"a": "1"}
+    # The certificate names secure.example.test, not the address that was connected to.
+    assert safe_http.request("GET", f"https://127.0.0.1:{server.port}/hook").error.startswith(
+        "TLS error: CERTIFICATE_VERIFY_FAILED")
