@@ -190,3 +190,36 @@ def test_fan_out_is_idempotent_and_groups_jobs_per_webhook(sent, receiver, make_
     assert services.fan_out(ids) == {}
     assert WebhookDelivery.objects.count() == 5
     assert sweep.due_delivery_ids() == []  # just handed over: the sweep does not step in
+
+
+def test_opens_clicks_and_unsubscribes_through_the_tracking_links(api_client, api_user, client, receiver,
+                                                                   make_webhook, settings):
+    """The real tracking endpoints record the events; the receiver gets ip, browser and OS from them."""
+    from delivery.models import SandboxMessage
+
+    settings.DELIVERY_SANDBOX = True
+    make_webhook(receiver.url, events=["open", "click", "unsubscribe"])
+    body = api_client("mail/send", {"from": sender_of(api_user), "subject": "Hi", "to": "reader@b.example",
+                                    "html": '<p><a href="https://shop.example.com/item?id=7">item</a></p>'})
+    email = Email.objects.get(email_id=body["info"]["emailIdList"][0])
+    engine.deliver_batch([email.pk])
+    html = bytes(SandboxMessage.objects.get(email=email).data).decode("utf-8", errors="replace")
+    html = re.sub(r"=\r?\n", "", html).replace("=3D", "=")  # undo quoted-printable soft breaks
+    links = {kind: re.search(rf'{re.escape(settings.PUBLIC_URL)}(/t/{kind}/[A-Za-z0-9._-]+)', html).group(1)
+             for kind in ("o", "c", "u")}
+    agent = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/120.0.0.0 Safari/537.36")
+    host = settings.PUBLIC_URL.split("://")[1]
+    meta = {"HTTP_USER_AGENT": agent, "REMOTE_ADDR": "198.51.100.9", "HTTP_HOST": host}
+    assert client.get(links["o"], **meta).status_code == 200
+    assert client.get(links["c"], **meta).status_code == 302
+    assert client.post(links["u"], {}, **meta).status_code == 200
+    push_all()
+    posts = {p.fields["event"]: p.fields for p in receiver.posts}
+    assert set(posts) == {"open", "click", "unsubscribe"}
+    for fields in posts.values():
+        assert (fields["emailId"], fields["recipient"], fields["ip"]) == (email.email_id, "reader@b.example",
+                                                                         "198.51.100.9")
+        assert (fields["explorerName"], fields["oSName"], fields["oSVer"]) == ("Chrome", "Windows", "10")
+        assert fields["explorerVer"].startswith("120")
+    assert posts["click"]["url"] == "https://shop.example.com/item?id=7"
