@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Session, TLSSetupException
 from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import translation
@@ -107,7 +107,7 @@ class WorkerPool:
         for _ in self._threads:
             self._jobs.put(None)
         for thread in self._threads:
-            thread.join()
+            thread.join(STOP_GRACE_SECONDS)  # a job stuck in the database does not hold the exit
 
 
 class IngressSession(Session):
@@ -273,7 +273,10 @@ class IngressHandler:
         )
 
     async def handle_exception(self, error: Exception) -> str:
-        log.error("SMTP ingress: error in a session", exc_info=error)
+        if isinstance(error, TLSSetupException):  # a client that could not complete STARTTLS: closed
+            log.info("SMTP ingress: TLS handshake failed: %r", error.__cause__)
+        else:
+            log.error("SMTP ingress: error in a session", exc_info=error)
         return INTERNAL_ERROR
 
 

@@ -122,6 +122,17 @@ def test_auth_plain_with_a_challenge_and_lowercase_mechanism(connect, credential
     assert submit(client, api_user)[0] == 250
 
 
+def test_auth_login_with_an_initial_response_and_an_aborted_auth(connect, credentials, api_user):
+    client = connect()
+    user, key = (base64.b64encode(text.encode()).decode() for text in credentials)
+    assert client.docmd("AUTH", "LOGIN") == (334, base64.b64encode(b"Username:"))
+    assert client.docmd("*") == (501, b"5.7.0 Auth aborted")
+    assert client.docmd("AUTH", f"LOGIN {user}") == (334, base64.b64encode(b"Password:"))
+    assert client.docmd(key) == (235, b"2.7.0 Authentication successful")
+    assert client.docmd("AUTH", "PLAIN") == (503, b"Already authenticated")
+    assert submit(client, api_user)[0] == 250
+
+
 def test_implicit_tls_listener(ingress, client_context, credentials, api_user):
     client = smtplib.SMTP_SSL("127.0.0.1", ingress.port(implicit_tls=True), context=client_context, timeout=30)
     try:
