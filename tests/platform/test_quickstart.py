@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -32,7 +33,8 @@ def test_runplatform_on_the_embedded_default_serves_healthz_and_stops_on_ctrl_c(
     assert created.returncode == 0, created.stderr
     assert json.loads(created.stdout)["email"] == "first@example.com"
 
-    port = free_port()
+    port, smtp_port = free_port(), free_port()
+    env["SMTP_LISTEN"] = f"127.0.0.1:{smtp_port}"
     platform = subprocess.Popen(
         [*manage, "runplatform", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -49,8 +51,23 @@ def test_runplatform_on_the_embedded_default_serves_healthz_and_stops_on_ctrl_c(
                 time.sleep(0.5)
         assert report == {"ok": True, "database": {"ok": True, "detail": "ok"}, "broker": {"ok": True, "detail": "ok"}}
         assert (tmp_path / "sendcloud.sqlite3").exists()
+        smtp = _smtp_greeting(smtp_port)
+        assert smtp[0] == 250  # the ingress answers NOOP after its 220 greeting
     finally:
         platform.send_signal(signal.SIGINT)
         output, _ = platform.communicate(timeout=30)
     assert "Console and Web API: http://127.0.0.1:" in output
+    assert f"SMTP ingress: 127.0.0.1:{smtp_port}" in output
     assert platform.returncode == 0
+
+
+def _smtp_greeting(port: int) -> tuple[int, bytes]:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+                return smtp.noop()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

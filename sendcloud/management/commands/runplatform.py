@@ -1,9 +1,8 @@
 """Start every process of the platform and stop them all together (Ctrl-C).
 
 The process table below is the platform's shape on one machine: the web console and Web API, the
-Celery worker and beat.  The SMTP ingress joins this table when it is built.  Each process is the
-same command a production deployment runs (see docker-compose.yml), so nothing here is special to
-the quick start except the bind address.
+SMTP ingress, the Celery worker and beat.  Each process is the same command a production deployment
+runs (see docker-compose.yml), so nothing here is special to the quick start except the bind address.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ def process_table(bind: str) -> dict[str, list[str]]:
 
 
 class Command(BaseCommand):
-    help = "Run the web console/API, the Celery worker and beat until Ctrl-C."
+    help = "Run the web console/API, the SMTP ingress, the Celery worker and beat until Ctrl-C."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default="127.0.0.1:8000")
@@ -66,6 +65,7 @@ class Command(BaseCommand):
         return (
             "\nThe platform is running.\n"
             f"  Console and Web API: http://{bind}/\n"
+            f"  SMTP ingress: {', '.join(str(listen) for listen in settings.SMTP_LISTEN)}\n"
             f"  Database: {database}; broker: {broker}\n"
             "  Create an account in the browser (Register), or with:\n"
             "    .venv/bin/python manage.py createaccount --email you@example.com --password 'S3cure-pass!'\n"
