@@ -61,6 +61,31 @@ def claim(email_pks: list[int], *, now=None) -> list[Email]:
     )
 
 
+RECORD_EVERY = 20  # results committed together: fewer commits, at most this many re-sent after a crash
+
+
+class Recorder:
+    """Collects attempts as the SMTP conversation produces them and commits them in small groups."""
+
+    def __init__(self, flush_every: int = RECORD_EVERY):
+        self.flush_every = flush_every
+        self.pending: list[smtp_client.Attempt] = []
+
+    def append(self, attempt: smtp_client.Attempt) -> None:
+        self.pending.append(attempt)
+        if len(self.pending) >= self.flush_every:
+            self.flush()
+
+    def extend(self, attempts) -> None:
+        for attempt in attempts:
+            self.append(attempt)
+
+    def flush(self) -> None:
+        if self.pending:
+            record_results([(a.prepared.email, a.result, a.started_at, a.duration_ms) for a in self.pending])
+            self.pending = []
+
+
 def deliver_batch(email_pks: list[int]) -> None:
     emails = claim(email_pks)
     by_domain: dict[str, list[Email]] = defaultdict(list)
@@ -74,13 +99,12 @@ def deliver_batch(email_pks: list[int]) -> None:
             except Exception as error:  # a bug in one email's content must not stop the others
                 logger.exception("could not prepare email %s", email.email_id)
                 record_result(email, Result(Outcome.TEMPORARY, sub_status=509, reply=f"internal error: {error}"))
+        recorder = Recorder()
         if settings.DELIVERY_SANDBOX:
-            attempts = [_keep_in_sandbox(p) for p in prepared]
+            recorder.extend(_keep_in_sandbox(p) for p in prepared)
         else:
-            attempts = smtp_client.deliver(domain, prepared)
-        for attempt in attempts:
-            record_result(attempt.prepared.email, attempt.result, started_at=attempt.started_at,
-                          duration_ms=attempt.duration_ms)
+            smtp_client.deliver(domain, prepared, attempts=recorder)
+        recorder.flush()
 
 
 def _drop_suppressed(emails: list[Email]) -> list[Email]:
@@ -113,23 +137,36 @@ def _keep_in_sandbox(prepared: pipeline.Prepared) -> smtp_client.Attempt:
 
 def record_result(email: Email, result: Result, *, started_at=None, duration_ms: int = 0,
                   attempted: bool = True, now=None) -> None:
-    """Apply one attempt's result: the attempt row, the email's status, its event, suppression."""
+    record_results([(email, result, started_at, duration_ms)], attempted=attempted, now=now)
+
+
+UPDATED_FIELDS = ["status", "sub_status", "last_log", "attempt_count", "next_attempt_at", "lease_until", "updated_at"]
+
+
+def record_results(items: list[tuple[Email, Result, object, int]], *, attempted: bool = True, now=None) -> None:
+    """Apply attempts' results in one transaction: attempt rows, the emails' status, their events,
+    bounce suppression."""
     now = now or timezone.now()
+    attempts, events, emails = [], [], []
     with transaction.atomic():
-        if attempted:
-            DeliveryAttempt.objects.create(
-                email=email, started_at=started_at or now, duration_ms=duration_ms, mx_host=result.mx_host,
-                ip=result.ip, smtp_code=result.smtp_code, enhanced_status=result.enhanced_status,
-                reply=result.reply[:2000], outcome=result.outcome, tls=result.tls,
-            )
-            email.attempt_count += 1
-        email.lease_until = None
-        email.last_log = _log_line(result)
-        event_type, detail = _apply(email, result, now=now)
-        email.save(update_fields=["status", "sub_status", "last_log", "attempt_count", "next_attempt_at",
-                                  "lease_until", "updated_at"])
-        record_many([Event(account_id=email.account_id, request_id=email.request_id, email=email,
-                           event=event_type, sub_status=email.sub_status, detail=detail)])
+        for email, result, started_at, duration_ms in items:
+            if attempted:
+                attempts.append(DeliveryAttempt(
+                    email=email, started_at=started_at or now, duration_ms=duration_ms, mx_host=result.mx_host,
+                    ip=result.ip, smtp_code=result.smtp_code, enhanced_status=result.enhanced_status,
+                    reply=result.reply[:2000], outcome=result.outcome, tls=result.tls,
+                ))
+                email.attempt_count += 1
+            email.lease_until = None
+            email.last_log = _log_line(result)
+            email.updated_at = now  # bulk_update does not apply auto_now
+            event_type, detail = _apply(email, result, now=now)
+            emails.append(email)
+            events.append(Event(account_id=email.account_id, request_id=email.request_id, email=email,
+                                event=event_type, sub_status=email.sub_status, detail=detail))
+        DeliveryAttempt.objects.bulk_create(attempts)
+        Email.objects.bulk_update(emails, UPDATED_FIELDS)
+        record_many(events)
 
 
 def _apply(email: Email, result: Result, *, now) -> tuple[int, dict]:

@@ -155,7 +155,7 @@ def _resolve_label(account, message: OutgoingMessage):
     return None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint: a refusal aborts the caller's transaction anyway
 def accept(*, api_user: ApiUser, message: OutgoingMessage, source: str = Source.API) -> SendRequest:
     """Validate, persist and queue; returns the SendRequest with ``accepted_emails`` in emailId order."""
     account = api_user.account

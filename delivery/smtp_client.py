@@ -85,9 +85,10 @@ def _open(host: str, ip: str) -> tuple[smtplib.SMTP, bool]:
     return conn, tls
 
 
-def deliver(domain: str, batch: list[Prepared]) -> list[Attempt]:
-    """Deliver every email of ``batch`` (all to ``domain``); one Attempt per email."""
-    attempts: list[Attempt] = []
+def deliver(domain: str, batch: list[Prepared], attempts=None):
+    """Deliver every email of ``batch`` (all to ``domain``); one Attempt per email, appended to
+    ``attempts`` (a list, or the engine's recorder that commits them as they come) and returned."""
+    attempts = [] if attempts is None else attempts
 
     def finish_all(pending: list[Prepared], result: Result) -> None:
         now = timezone.now()
