@@ -4,7 +4,8 @@ import pytest
 import requests
 
 from apiusers.models import ApiUser
-from tests.factories import DEFAULT_PASSWORD, ApiUserFactory, DomainFactory, api_key_for
+from tests.browser.fixtures import log_in
+from tests.factories import ApiUserFactory, DomainFactory, api_key_for
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +27,6 @@ TEXTS = {
         "saved": "已保存",
     },
 }
-
-
-def log_in(page, account):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", account.email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.locator("form.card button[type=submit]").click()
-    page.wait_for_url("**/console/")
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])

@@ -40,3 +40,14 @@ def browser_page(chromium, live_server, transactional_db):
     yield open_page
     for context in contexts:
         context.close()
+
+
+def log_in(page, account, password: str | None = None) -> None:
+    """Log ``account`` in through the real login page and wait for the console."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", account.email)
+    page.fill("input[name=password]", password or DEFAULT_PASSWORD)
+    page.locator("form.card button[type=submit]").click()
+    page.wait_for_url("**/console/")

@@ -10,7 +10,7 @@ from delivery import engine
 from delivery.models import Email
 from domains import dkim
 from sendcloud.celery import app as celery_app
-from tests.factories import DEFAULT_PASSWORD
+from tests.browser.fixtures import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -47,14 +47,6 @@ def image_host():
     yield f"http://127.0.0.1:{server.server_address[1]}", hits
     server.shutdown()
     server.server_close()
-
-
-def log_in(page, account):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", account.email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.locator("form.card button[type=submit]").click()
-    page.wait_for_url("**/console/")
 
 
 def test_sandbox_inbox_and_email_status(browser_page, account, api_client, api_user, sandbox_sending, image_host):

@@ -2,17 +2,9 @@
 
 import pytest
 
-from tests.factories import DEFAULT_PASSWORD
+from tests.browser.fixtures import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, account):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", account.email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.locator("form.card button[type=submit]").click()
-    page.wait_for_url("**/console/")
 
 
 def test_add_publish_check_verified_then_usable(browser_page, account, dns_server):

@@ -6,17 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from templates_app.models import Label, Template
-from tests.factories import DEFAULT_PASSWORD
+from tests.browser.fixtures import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, account):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", account.email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.locator("form.card button[type=submit]").click()
-    page.wait_for_url("**/console/")
 
 
 def test_create_preview_and_edit_a_template(browser_page, account):

@@ -2,20 +2,11 @@
 
 import pytest
 
+from tests.browser.fixtures import log_in
 from tests.factories import ApiUserFactory
 from webhooks.models import Webhook
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, account):
-    from tests.factories import DEFAULT_PASSWORD
-
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", account.email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.locator("form.card button[type=submit]").click()
-    page.wait_for_url("**/console/")
 
 
 def test_create_a_webhook_and_simulate_a_push(browser_page, account, receiver):
