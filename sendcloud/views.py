@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from sendcloud import health
 from sendcloud.navigation import PAGES
 
-MANUAL_FILES = ["README.md", "docs/api.md", "docs/architecture.md"]
+MANUAL_FILES = ["README.md", "docs/architecture.md"]  # then every page of docs/api/
 
 
 def root(request):
@@ -33,11 +33,13 @@ def placeholder(request, slug: str):
 
 @login_required
 def manual(request):
-    documents = []
-    for name in MANUAL_FILES:
-        path = Path(settings.BASE_DIR) / name
-        if path.exists():
-            documents.append({"name": name, "text": path.read_text(encoding="utf-8")})
+    base = Path(settings.BASE_DIR)
+    paths = [base / name for name in MANUAL_FILES] + sorted((base / "docs" / "api").glob("*.md"))
+    documents = [
+        {"name": str(path.relative_to(base)), "text": path.read_text(encoding="utf-8")}
+        for path in paths
+        if path.exists()
+    ]
     return render(request, "console/manual.html", {"documents": documents})
 
 

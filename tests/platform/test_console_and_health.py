@@ -57,3 +57,11 @@ def test_console_stylesheet_is_served(client):
     response = client.get("/static/css/console.css")
     assert response.status_code == 200
     assert b".sidebar" in b"".join(response.streaming_content)
+
+
+def test_user_manual_shows_the_readme_architecture_and_every_api_page(client, account):
+    client.force_login(account)
+    page = client.get("/console/manual/").content.decode()
+    for name in ["README.md", "docs/architecture.md", "docs/api/delivery.md", "docs/api/smtp.md",
+                 "docs/api/domains.md", "docs/api/webhooks.md"]:
+        assert f"<h2>{name}</h2>" in page
