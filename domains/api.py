@@ -114,6 +114,11 @@ def domain_list(request: ApiRequest) -> dict:
 action("domain/get")(domain_list)
 
 
+def _one_domain(request: ApiRequest, domain) -> dict:
+    """``info.data`` of the single-domain actions: the same item as ``domain/list`` gives."""
+    return {"data": domain_item(domain, tracking_names=selectors.verified_tracking_names(account=request.account))}
+
+
 @action("domain/add")
 def domain_add(request: ApiRequest) -> dict:
     name = _single_name(request, "name", NAME_EMPTY)
@@ -121,9 +126,7 @@ def domain_add(request: ApiRequest) -> dict:
         domain = services.add_domain(account=request.account, name=name)
     except DomainError as error:
         raise api_error(error) from None
-    return {
-        "data": domain_item(domain, tracking_names=selectors.verified_tracking_names(account=request.account))
-    }
+    return _one_domain(request, domain)
 
 
 @action("domain/update")
@@ -135,9 +138,7 @@ def domain_update(request: ApiRequest) -> dict:
         domain = services.rename_domain(domain=domain, new_name=new_name)
     except DomainError as error:
         raise api_error(error) from None
-    return {
-        "data": domain_item(domain, tracking_names=selectors.verified_tracking_names(account=request.account))
-    }
+    return _one_domain(request, domain)
 
 
 @action("domain/checkConfig")
@@ -149,9 +150,7 @@ def domain_check_config(request: ApiRequest) -> dict:
     except DomainError as error:
         raise api_error(error) from None
     domain = services.check_domain(domain=domain)
-    return {
-        "data": domain_item(domain, tracking_names=selectors.verified_tracking_names(account=request.account))
-    }
+    return _one_domain(request, domain)
 
 
 # --- tracking domains -----------------------------------------------------------------------------
